@@ -1,0 +1,32 @@
+"""Orders, recorded as ToDos for the caller (Frappe has no order DocType of its own)."""
+
+from typing import Annotated, Literal
+
+import frappe
+from pydantic import Field, PositiveInt
+
+from my_api_app.toolkit import endpoint
+
+
+@endpoint(methods="POST", status=201)
+def create_order(
+	item_name: Annotated[str, Field(min_length=1, max_length=140)],
+	quantity: PositiveInt,
+	price: Annotated[float, Field(ge=0, allow_inf_nan=False)],
+	priority: Literal["High", "Medium", "Low"] = "Medium",
+) -> dict:
+	"""Record an order line for the caller; answers 201 with the new record.
+
+	``item_name`` is required (1 to 140 characters), ``quantity`` a positive integer,
+	``price`` a finite number of at least 0, ``priority`` High, Medium or Low.
+	"""
+	total = round(quantity * price, 2)
+	todo = frappe.get_doc(
+		{
+			"doctype": "ToDo",
+			"description": f"Order: {quantity} x {item_name} at {price:.2f} (total {total:.2f})",
+			"priority": priority,
+			"allocated_to": frappe.session.user,
+		}
+	).insert()
+	return {"name": todo.name, "item_name": item_name, "quantity": quantity, "price": price, "total": total}

@@ -1,0 +1,16 @@
+"""Endpoints anyone may call, logged in or not."""
+
+from typing import Annotated
+
+from pydantic import Field
+
+from my_api_app.toolkit import endpoint
+
+
+@endpoint(methods="GET", allow_guest=True)
+def hello(name: Annotated[str, Field(min_length=1, max_length=64)] = "world") -> dict:
+	"""Greet the caller.
+
+	A guest endpoint: no login, no key. ``name`` is 1 to 64 characters.
+	"""
+	return {"greeting": f"Hello, {name}!"}

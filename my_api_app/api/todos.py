@@ -1,0 +1,68 @@
+"""The caller's ToDos: list, close, reassign. Document permissions guard every action."""
+
+from typing import Annotated
+
+import frappe
+from pydantic import Field
+
+from my_api_app.toolkit import Conflict, InvalidInput, endpoint
+
+TODO_FIELDS = ["name", "description", "status", "priority", "date", "allocated_to", "modified"]
+
+
+@endpoint(methods="GET")
+def list_open(
+	limit: Annotated[int, Field(ge=1, le=100)] = 20,
+	start: Annotated[int, Field(ge=0)] = 0,
+) -> list[dict]:
+	"""Open ToDos the caller may read, newest first.
+
+	``limit`` is 1 to 100 (default 20); ``start`` skips that many rows.
+	"""
+	return frappe.get_list(
+		"ToDo",
+		filters={"status": "Open"},
+		fields=TODO_FIELDS,
+		order_by="modified desc",
+		limit_start=start,
+		limit_page_length=limit,
+	)
+
+
+@endpoint(methods="POST", permissions=[("ToDo", "write", "name")])
+def close(name: str) -> dict:
+	"""Close a ToDo.
+
+	Needs write permission on the ToDo; closing one that is not open is a conflict (409).
+	"""
+	todo = frappe.get_doc("ToDo", name, for_update=True)
+	if todo.status != "Open":
+		raise Conflict(f"ToDo {name} is {todo.status}, not Open.")
+	todo.status = "Closed"
+	todo.save()
+	return {"name": todo.name, "status": todo.status}
+
+
+@endpoint(methods="POST", permissions=[("ToDo", "write", "name")])
+def reassign(name: str, user: Annotated[str, Field(min_length=1, max_length=140)]) -> dict:
+	"""Give a ToDo to another enabled user.
+
+	Needs write permission on the ToDo. An unknown or disabled ``user`` is invalid input.
+	"""
+	if not frappe.db.get_value("User", {"name": user, "enabled": 1}):
+		raise InvalidInput.for_field("user", "No enabled user has this id.", "unknown_user")
+	todo = frappe.get_doc("ToDo", name, for_update=True)
+	todo.allocated_to = user
+	todo.save()
+	return {"name": todo.name, "allocated_to": todo.allocated_to}
+
+
+@endpoint(methods="GET", roles=["System Manager"])
+def list_open_for(user: Annotated[str, Field(min_length=1, max_length=140)]) -> list[dict]:
+	"""Open ToDos allocated to ``user``: for System Managers only."""
+	return frappe.get_all(
+		"ToDo",
+		filters={"status": "Open", "allocated_to": user},
+		fields=TODO_FIELDS,
+		order_by="modified desc",
+	)

@@ -1,0 +1,93 @@
+"""What an endpoint declares, checked when the module is imported.
+
+A declaration that cannot be served safely (a mutation reachable by GET, a permission check
+naming an argument the function does not take, an unannotated parameter) fails at import time,
+not on the first request. The OpenAPI generator reads these specs and nothing else.
+"""
+
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from my_api_app.core.validation import input_model_for
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+SUCCESS_STATUSES = (200, 201, 202)
+# Permission types that only read; any other type is a mutation and never served over GET.
+READ_PTYPES = frozenset({"read", "select", "report", "export", "print", "email"})
+
+
+@dataclass(frozen=True)
+class DocumentPermission:
+	"""``frappe.has_permission(doctype, ptype, doc=<value of argument>)`` must hold."""
+
+	doctype: str
+	ptype: str
+	argument: str
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+	path: str
+	methods: tuple[str, ...]
+	allow_guest: bool
+	roles: tuple[str, ...]
+	permissions: tuple[DocumentPermission, ...]
+	status: int
+	input_model: type[BaseModel]
+	summary: str
+	description: str
+
+	@property
+	def mutates(self) -> bool:
+		return self.status != 200 or any(p.ptype not in READ_PTYPES for p in self.permissions)
+
+
+def build_spec(
+	fn: Callable,
+	*,
+	methods: Iterable[str],
+	allow_guest: bool,
+	roles: Iterable[str],
+	permissions: Iterable[DocumentPermission | tuple[str, str, str]],
+	status: int,
+) -> EndpointSpec:
+	where = f"{fn.__module__}.{fn.__qualname__}"
+	methods = tuple(dict.fromkeys(m.upper() for m in ([methods] if isinstance(methods, str) else methods)))
+	if not methods or set(methods) - set(HTTP_METHODS):
+		raise ValueError(f"{where}: methods must be some of {', '.join(HTTP_METHODS)}, got {methods}")
+	if status not in SUCCESS_STATUSES:
+		raise ValueError(f"{where}: status must be one of {SUCCESS_STATUSES}, got {status}")
+	roles = tuple(roles)
+	if allow_guest and roles:
+		raise ValueError(f"{where}: a guest endpoint cannot also require roles")
+
+	perms = tuple(p if isinstance(p, DocumentPermission) else DocumentPermission(*p) for p in permissions)
+	parameters = inspect.signature(fn).parameters
+	for perm in perms:
+		if perm.argument not in parameters:
+			raise ValueError(
+				f"{where}: permission on {perm.doctype} names argument {perm.argument!r}, "
+				"which the function does not take"
+			)
+
+	doc = inspect.getdoc(fn) or ""
+	summary, _, description = doc.partition("\n\n")
+	spec = EndpointSpec(
+		path=where,
+		methods=methods,
+		allow_guest=allow_guest,
+		roles=roles,
+		permissions=perms,
+		status=status,
+		input_model=input_model_for(fn),
+		summary=" ".join(summary.split()),
+		description=description.strip(),
+	)
+	if spec.mutates and "GET" in methods:
+		raise ValueError(
+			f"{where}: a mutation (status {status} or a write permission) is never reachable by GET"
+		)
+	return spec

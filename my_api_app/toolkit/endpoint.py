@@ -1,0 +1,126 @@
+"""``@endpoint``: a whitelisted function with its HTTP contract declared in one place.
+
+	@endpoint(methods="POST", permissions=[("ToDo", "write", "name")])
+	def close(name: str) -> dict: ...
+
+A call runs, in order: HTTP method (405 + Allow), authentication (401), roles (403),
+input validation (400, every field at once), document permissions (404 / 403), the
+function, then the envelope ``{"status": "success", "data": ...}`` inside Frappe's
+``message``. Any error rolls the transaction back and answers a structured body.
+"""
+
+import inspect
+from collections.abc import Callable, Iterable
+
+import frappe
+from werkzeug.wrappers import Response
+
+from my_api_app.core.endpoint_spec import DocumentPermission, EndpointSpec, build_spec
+from my_api_app.core.errors import Forbidden, MethodNotAllowed, NotFound, Unauthenticated
+from my_api_app.core.validation import validate_input
+from my_api_app.toolkit import error_response
+from my_api_app.toolkit.registry import ENDPOINTS
+
+# Frappe adds these to form_dict itself; they are not the caller's arguments.
+FRAPPE_FORM_KEYS = frozenset({"cmd"})
+_ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def endpoint(
+	*,
+	methods: str | Iterable[str] = ("POST",),
+	allow_guest: bool = False,
+	roles: Iterable[str] = (),
+	permissions: Iterable[DocumentPermission | tuple[str, str, str]] = (),
+	status: int = 200,
+	xss_safe: bool = False,
+) -> Callable:
+	"""Declare an API endpoint; see the module docstring and README for each option.
+
+	- ``methods``: allowed HTTP methods (default POST only; GET must be asked for).
+	- ``allow_guest``: callable without logging in.
+	- ``roles``: the caller needs at least one of them.
+	- ``permissions``: ``(doctype, ptype, argument)``; ``frappe.has_permission`` on the
+	  document that ``argument`` names must hold.
+	- ``status``: 200, 201 for creations or 202 for accepted work.
+	- ``xss_safe``: for guest endpoints, skip Frappe's HTML sanitising of string inputs.
+	"""
+
+	def decorate(fn: Callable) -> Callable:
+		spec = build_spec(
+			fn, methods=methods, allow_guest=allow_guest, roles=roles, permissions=permissions, status=status
+		)
+
+		def api_endpoint(**kwargs):
+			return _serve(spec, fn, kwargs)
+
+		api_endpoint.__module__ = fn.__module__
+		api_endpoint.__name__ = fn.__name__
+		api_endpoint.__qualname__ = fn.__qualname__
+		api_endpoint.__doc__ = fn.__doc__
+		# The signature Frappe sees is **kwargs, so every argument reaches validation (unknown
+		# ones are rejected there) and Frappe's own annotation check does not run first.
+		api_endpoint.__signature__ = inspect.Signature(
+			[inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD)]
+		)
+		api_endpoint.endpoint_spec = spec
+		ENDPOINTS[spec.path] = spec
+		# Frappe's guest and method checks answer 403; the toolkit answers 401 and 405 itself.
+		return frappe.whitelist(allow_guest=True, xss_safe=xss_safe, methods=_ALL_METHODS)(api_endpoint)
+
+	return decorate
+
+
+def _serve(spec: EndpointSpec, fn: Callable, kwargs: dict):
+	try:
+		_check_method(spec)
+		_check_caller(spec)
+		args = validate_input(
+			spec.input_model,
+			{k: v for k, v in kwargs.items() if k not in FRAPPE_FORM_KEYS},
+			from_json=_is_json_request(),
+		)
+		_check_document_permissions(spec, args)
+		result = fn(**args)
+	except Exception as exc:
+		error_response.respond(exc, where=spec.path)
+		return None
+
+	if isinstance(result, Response):
+		return result
+	if spec.status != 200:
+		frappe.local.response["http_status_code"] = spec.status
+	return {"status": "success", "data": result}
+
+
+def _check_method(spec: EndpointSpec) -> None:
+	request = getattr(frappe.local, "request", None)
+	if request is None:  # called from Python, not over HTTP
+		return
+	allowed = (*spec.methods, "HEAD") if "GET" in spec.methods else spec.methods
+	if request.method not in allowed:
+		raise MethodNotAllowed(request.method, spec.methods)
+
+
+def _check_caller(spec: EndpointSpec) -> None:
+	if frappe.session.user == "Guest" and not spec.allow_guest:
+		raise Unauthenticated(
+			"Log in, or send an API key or token, to call this endpoint.",
+			headers={"WWW-Authenticate": 'Token realm="api"'},
+		)
+	if spec.roles and not set(spec.roles) & set(frappe.get_roles()):
+		raise Forbidden(f"This endpoint needs one of these roles: {', '.join(spec.roles)}.")
+
+
+def _check_document_permissions(spec: EndpointSpec, args: dict) -> None:
+	for perm in spec.permissions:
+		name = args[perm.argument]
+		if not name or not frappe.db.exists(perm.doctype, name):
+			raise NotFound(f"{perm.doctype} {name} was not found.")
+		if not frappe.has_permission(perm.doctype, perm.ptype, doc=name):
+			raise Forbidden(f"You may not {perm.ptype} {perm.doctype} {name}.")
+
+
+def _is_json_request() -> bool:
+	request = getattr(frappe.local, "request", None)
+	return bool(request is not None and request.is_json and request.get_data())

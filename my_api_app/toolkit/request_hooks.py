@@ -1,0 +1,24 @@
+"""``before_request`` and ``after_request`` hooks of the toolkit (wired in hooks.py)."""
+
+import frappe
+
+from my_api_app.toolkit import error_response, request_context
+
+
+def before_request() -> None:
+	if frappe.request.path.startswith("/api/"):
+		request_context.start(frappe.request)
+
+
+def after_request(response, request) -> None:
+	if response is None or not request.path.startswith("/api/"):
+		return
+	if request_id := request_context.request_id():
+		response.headers["X-Request-Id"] = request_id
+	response.headers.update(request_context.response_headers())
+	if (
+		response.status_code >= 400
+		and response.mimetype == "application/json"
+		and request_context.current_endpoint() is not None
+	):
+		error_response.rewrite_frappe_error(response)
