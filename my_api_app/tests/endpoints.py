@@ -48,3 +48,23 @@ def echo(
 	_only_on_test_sites()
 	values = {"count": count, "ratio": ratio, "flag": flag, "tags": tags, "when": when}
 	return {name: [value, type(value).__name__] for name, value in values.items()}
+
+
+# The pair that benchmarks/toolkit_overhead.py compares: the same checks and work, by hand
+# with a bare @frappe.whitelist and declared with @endpoint.
+@frappe.whitelist(methods=["POST"])
+def bare_read_todo(name: str) -> dict:
+	_only_on_test_sites()
+	if not name or len(name) > 140:
+		frappe.throw("name must be 1 to 140 characters")
+	if not frappe.db.exists("ToDo", name):
+		raise frappe.DoesNotExistError
+	if not frappe.has_permission("ToDo", "read", doc=name):
+		raise frappe.PermissionError
+	return {"status": "success", "data": frappe.db.get_value("ToDo", name, ["name", "status"], as_dict=True)}
+
+
+@endpoint(methods="POST", permissions=[("ToDo", "read", "name")])
+def toolkit_read_todo(name: Annotated[str, Field(min_length=1, max_length=140)]) -> dict:
+	_only_on_test_sites()
+	return frappe.db.get_value("ToDo", name, ["name", "status"], as_dict=True)
