@@ -63,16 +63,21 @@ def _log(where: str) -> None:
 
 
 def rewrite_frappe_error(response) -> None:
-	"""Give an error that Frappe answered before the toolkit ran (a bad ``Authorization``
-	header, a missing CSRF token) the same body as the toolkit's own errors."""
+	"""Give an error that Frappe answered before the toolkit ran (a body that is not JSON, a
+	bad ``Authorization`` header, a missing CSRF token) the same body as the toolkit's own."""
 	try:
 		body = json.loads(response.get_data())
 	except ValueError:
 		return
 	if not isinstance(body, dict) or "error" in body:
 		return
-	type_, title = kind_for_status(response.status_code)
-	detail = _first_server_message(body) or title
+	if body.get("exc_type") == "JSONDecodeError":  # Frappe parses the body before any hook runs
+		response.status_code = 400
+		type_, title = kind_for_status(400)
+		detail = "The request body is not valid JSON."
+	else:
+		type_, title = kind_for_status(response.status_code)
+		detail = _first_server_message(body) or title
 	for key in TRACEBACK_KEYS:
 		body.pop(key, None)
 	for v2_error in body.get("errors") or ():

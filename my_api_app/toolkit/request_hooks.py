@@ -13,6 +13,8 @@ def before_request() -> None:
 def after_request(response, request) -> None:
 	if response is None or not request.path.startswith("/api/"):
 		return
+	if request_context.request_id() is None:  # Frappe failed before before_request (a bad JSON body)
+		request_context.start(request)
 	if request_id := request_context.request_id():
 		response.headers["X-Request-Id"] = request_id
 	response.headers.update(request_context.response_headers())

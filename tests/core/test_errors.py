@@ -20,7 +20,12 @@ def test_error_object_shape():
 		"title": "Invalid input",
 		"detail": "1 field is invalid: user.",
 		"fields": [
-			{"field": "user", "path": ["user"], "message": "No enabled user has this id.", "type": "unknown_user"}
+			{
+				"field": "user",
+				"path": ["user"],
+				"message": "No enabled user has this id.",
+				"type": "unknown_user",
+			}
 		],
 		"request_id": "req-1",
 	}

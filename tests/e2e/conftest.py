@@ -58,9 +58,9 @@ def make_user(admin: Site, roles: tuple[str, ...] = ()) -> tuple[str, Site]:
 		},
 	)
 	response.raise_for_status()
-	secret = admin.method(
-		"POST", "frappe.core.doctype.user.user.generate_keys", json={"user": email}
-	).json()["message"]["api_secret"]
+	secret = admin.method("POST", "frappe.core.doctype.user.user.generate_keys", json={"user": email}).json()[
+		"message"
+	]["api_secret"]
 	key = admin.request("GET", f"/api/resource/User/{email}").json()["data"]["api_key"]
 	return email, Site(auth=f"token {key}:{secret}")
 

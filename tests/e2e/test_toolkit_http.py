@@ -145,7 +145,34 @@ def test_500_reveals_nothing_and_keeps_nothing(member, manager):
 	logs = manager_site.request(
 		"GET",
 		"/api/resource/Error Log",
-		params={"filters": json.dumps([["trace_id", "=", body["error"]["request_id"]]]), "fields": '["error"]'},
+		params={
+			"filters": json.dumps([["trace_id", "=", body["error"]["request_id"]]]),
+			"fields": '["error"]',
+		},
 	)
 	assert len(logs.json()["data"]) == 1
 	assert "division by zero in the secret sauce" in logs.json()["data"][0]["error"]
+
+
+def test_400_body_that_is_not_json(member):
+	_, site = member
+	response = site.method(
+		"POST", CREATE_ORDER, data="{not json", headers={"Content-Type": "application/json"}
+	)
+	body = assert_error(response, 400, "invalid_input")
+	assert body["error"]["detail"] == "The request body is not valid JSON."
+
+
+def test_400_json_body_that_is_not_an_object(member):
+	_, site = member
+	body = assert_error(site.method("POST", CREATE_ORDER, json=[1, 2]), 400, "invalid_input")
+	assert ("data", "extra_forbidden") in {(f["field"], f["type"]) for f in body["error"]["fields"]}
+
+
+def test_api_v2_path_uses_the_same_contract(guest):
+	response = guest.method("GET", HELLO).json()
+	assert response["message"]["data"] == {"greeting": "Hello, world!"}
+	v2 = guest.request("GET", f"/api/v2/method/{HELLO}")
+	assert v2.status_code == 200 and v2.json()["data"]["data"] == {"greeting": "Hello, world!"}
+	v2_error = guest.request("POST", f"/api/v2/method/{CLOSE}", json={"name": "x"})
+	assert v2_error.status_code == 401 and v2_error.json()["error"]["type"] == "unauthenticated"
