@@ -1,0 +1,99 @@
+"""GCRA against a real Redis: controlled time, refill, isolation, exactness under concurrency."""
+
+import multiprocessing
+
+import redis
+
+from my_api_app.core.rate_limit import GcraLimiter, rate_limit_headers
+
+T0 = 1_800_000_000.0  # a fixed clock for the tests that control time
+
+
+def admitted(limiter, key, n, **kw):
+	return [limiter.check(key, **kw).allowed for _ in range(n)]
+
+
+def test_burst_then_refusal_with_retry_after(redis_client):
+	limiter = GcraLimiter(redis_client)
+	decisions = [limiter.check("k", limit=5, period=60, now=T0) for _ in range(6)]
+	assert [d.allowed for d in decisions] == [True] * 5 + [False]
+	assert [d.remaining for d in decisions] == [4, 3, 2, 1, 0, 0]
+	refused = decisions[-1]
+	assert refused.retry_after == 12.0  # one emission interval: 60 s / 5
+	assert refused.reset_after == 60.0
+
+
+def test_refill_follows_the_emission_interval(redis_client):
+	limiter = GcraLimiter(redis_client)
+	assert all(admitted(limiter, "k", 5, limit=5, period=60, now=T0))
+	assert not limiter.check("k", limit=5, period=60, now=T0 + 11.9).allowed
+	assert limiter.check("k", limit=5, period=60, now=T0 + 12).allowed
+	assert not limiter.check("k", limit=5, period=60, now=T0 + 12).allowed
+	full = limiter.check("k", limit=5, period=60, now=T0 + 200)
+	assert full.allowed and full.remaining == 4
+
+
+def test_burst_smaller_than_limit(redis_client):
+	limiter = GcraLimiter(redis_client)
+	assert admitted(limiter, "k", 3, limit=60, period=60, burst=2, now=T0) == [True, True, False]
+
+
+def test_keys_are_isolated(redis_client):
+	limiter = GcraLimiter(redis_client)
+	assert all(admitted(limiter, "key-a", 3, limit=3, period=60, now=T0))
+	assert not limiter.check("key-a", limit=3, period=60, now=T0).allowed
+	assert limiter.check("key-b", limit=3, period=60, now=T0).allowed
+
+
+def test_state_expires_from_redis(redis_client):
+	limiter = GcraLimiter(redis_client)
+	limiter.check("k", limit=10, period=1)
+	ttl = redis_client.pttl("k")
+	assert 0 < ttl <= 100
+
+
+def test_one_round_trip_per_check(redis_client):
+	limiter = GcraLimiter(redis_client)
+	limiter.check("warm", limit=10, period=60)  # loads the script once
+	redis_client.config_resetstat()
+	for _ in range(20):
+		limiter.check("k", limit=10, period=60)
+	stats = redis_client.info("commandstats")
+	# Commands the client sent; GET, SET and TIME run inside the script on the server.
+	sent = {name for name in stats if not name.startswith(("cmdstat_config", "cmdstat_info"))}
+	assert sent - {"cmdstat_get", "cmdstat_set", "cmdstat_time"} == {"cmdstat_evalsha"}
+	assert stats["cmdstat_evalsha"]["calls"] == 20
+
+
+def _hammer(url, key, n, queue):
+	limiter = GcraLimiter(redis.Redis.from_url(url))
+	queue.put(sum(limiter.check(key, limit=25, period=3600).allowed for _ in range(n)))
+
+
+def test_exact_under_concurrency_across_processes(redis_url, redis_client):
+	for attempt in range(5):
+		queue = multiprocessing.Queue()
+		procs = [
+			multiprocessing.Process(target=_hammer, args=(redis_url, f"c{attempt}", 25, queue))
+			for _ in range(8)
+		]
+		for p in procs:
+			p.start()
+		for p in procs:
+			p.join(timeout=60)
+		assert sum(queue.get(timeout=5) for _ in procs) == 25
+
+
+def test_headers():
+	from my_api_app.core.rate_limit import Decision
+
+	ok = rate_limit_headers(Decision(True, 100, 60, 42, 0.0, 17.2), policy="per-key")
+	assert ok == {
+		"RateLimit-Policy": '"per-key";q=100;w=60',
+		"RateLimit": '"per-key";r=42;t=18',
+		"X-RateLimit-Limit": "100",
+		"X-RateLimit-Remaining": "42",
+		"X-RateLimit-Reset": "18",
+	}
+	refused = rate_limit_headers(Decision(False, 100, 60, 0, 0.4, 60.0))
+	assert refused["Retry-After"] == "1" and refused["RateLimit"] == '"default";r=0;t=60'
