@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from my_api_app.core.errors import FieldError, InvalidInput
 
-INPUT_MODEL_CONFIG = ConfigDict(extra="forbid", protected_namespaces=(), arbitrary_types_allowed=False)
+INPUT_MODEL_CONFIG = ConfigDict(extra="forbid", protected_namespaces=())
 
 
 def input_model_for(fn: Callable) -> type[BaseModel]:
