@@ -15,8 +15,7 @@ def after_request(response, request) -> None:
 		return
 	if request_context.request_id() is None:  # Frappe failed before before_request (a bad JSON body)
 		request_context.start(request)
-	if request_id := request_context.request_id():
-		response.headers["X-Request-Id"] = request_id
+	response.headers["X-Request-Id"] = request_context.request_id()
 	response.headers.update(request_context.response_headers())
 	if (
 		response.status_code >= 400
