@@ -20,6 +20,7 @@ def api_request(
 	query: dict | None = None,
 	headers: dict | None = None,
 	auth: tuple[str, str] | None = None,
+	remote_addr: str = "127.0.0.1",
 ) -> TestResponse:
 	import frappe.app
 
@@ -39,6 +40,7 @@ def api_request(
 				data=data,
 				query_string=query,
 				headers=all_headers,
+				environ_base={"REMOTE_ADDR": remote_addr},
 				buffered=True,  # the request ends (and frappe.destroy runs) in this thread
 			)
 		except BaseException as e:

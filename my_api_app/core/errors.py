@@ -113,6 +113,20 @@ class Forbidden(ApiError):
 	http_status_code = 403
 
 
+class MissingScope(Forbidden):
+	"""403 for a credential whose scopes do not cover the call; names the scope (also in
+	``WWW-Authenticate`` as RFC 6750's ``insufficient_scope``)."""
+
+	def __init__(self, scope: str):
+		self.scope = scope
+		super().__init__(
+			f"This credential lacks the scope {scope}.",
+			title="Missing scope",
+			type="missing_scope",
+			headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
+		)
+
+
 class NotFound(ApiError):
 	http_status_code = 404
 

@@ -9,6 +9,7 @@ import frappe
 from frappe.utils import strip_html_tags
 
 from my_api_app.core.errors import ApiError, InternalError
+from my_api_app.toolkit import request_context
 
 CONFLICT_ERRORS = (
 	frappe.DuplicateEntryError,
@@ -23,6 +24,9 @@ INTERNAL_DETAIL = "The server could not complete the request. Quote the request 
 def to_api_error(exc: BaseException) -> ApiError:
 	if isinstance(exc, ApiError):
 		return exc
+	noted = request_context.noted_error()
+	if noted is not None and noted.status == getattr(exc, "http_status_code", None):
+		return noted  # a PermissionError for a scope that a permission hook denied
 	status = getattr(exc, "http_status_code", None)
 	if isinstance(exc, CONFLICT_ERRORS):
 		status = 409

@@ -62,6 +62,24 @@ def _log(where: str) -> None:
 		frappe.logger("my_api_app").exception("could not write the Error Log for %s", where)
 
 
+# Frappe's exception names for the statuses a noted error has, for Frappe's own clients.
+FRAPPE_EXC_TYPES = {401: "AuthenticationError", 403: "PermissionError"}
+
+
+def answer_noted(response, error: ApiError) -> None:
+	"""Give the response Frappe built for a noted error (a failed credential, a missing scope)
+	the structured body, on any path."""
+	body = {
+		"exc_type": FRAPPE_EXC_TYPES.get(error.status, type(error).__name__),
+		"_server_messages": json.dumps([json.dumps(_message_entry(error.title, error.detail))]),
+		"error": error.as_dict(request_context.request_id()),
+	}
+	response.status_code = error.status
+	response.mimetype = "application/json"
+	response.headers.update(error.headers)
+	response.set_data(json.dumps(body, separators=(",", ":")))
+
+
 def rewrite_frappe_error(response) -> None:
 	"""Give an error that Frappe answered before the toolkit ran (a body that is not JSON, a
 	bad ``Authorization`` header, a missing CSRF token) the same body as the toolkit's own."""

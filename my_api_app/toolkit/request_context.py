@@ -9,10 +9,13 @@ import importlib
 import re
 import sys
 import uuid
+from functools import lru_cache
 
 import frappe
 
+from my_api_app.core import client_ip as client_ip_rules
 from my_api_app.core.endpoint_spec import EndpointSpec
+from my_api_app.core.errors import ApiError
 from my_api_app.toolkit.registry import ENDPOINTS
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
@@ -32,6 +35,17 @@ def request_id() -> str | None:
 
 def current_endpoint() -> EndpointSpec | None:
 	return getattr(frappe.local, "api_endpoint", None)
+
+
+def note_error(error: ApiError) -> None:
+	"""An error found in a hook or deep inside Frappe (a failed credential, a scope a
+	permission hook denied): if the request ends with its status, ``after_request`` answers it
+	with this structured body, whatever the path."""
+	frappe.local.api_noted_error = error
+
+
+def noted_error() -> ApiError | None:
+	return getattr(frappe.local, "api_noted_error", None)
 
 
 def add_response_headers(headers: dict[str, str]) -> None:
@@ -63,3 +77,26 @@ def endpoint_for_path(path: str) -> EndpointSpec | None:
 	except ImportError:
 		return None
 	return ENDPOINTS.get(dotted)
+
+
+def client_ip() -> str | None:
+	"""The caller's address: ``X-Forwarded-For`` is believed only from the proxies listed in
+	the site config's ``my_api_app_trusted_proxies`` (addresses or CIDR ranges)."""
+	if not hasattr(frappe.local, "api_client_ip"):
+		request = frappe.request
+		frappe.local.api_client_ip = client_ip_rules.client_ip(
+			request.remote_addr,
+			request.headers.get("X-Forwarded-For"),
+			_trusted_proxies(_config_entries(frappe.conf.get("my_api_app_trusted_proxies"))),
+		)
+	return frappe.local.api_client_ip
+
+
+def _config_entries(value) -> str | tuple[str, ...]:
+	"""The config value in a hashable form: a string (one entry per line) or a list."""
+	return value if isinstance(value, str) else tuple(value or ())
+
+
+@lru_cache(maxsize=8)
+def _trusted_proxies(entries: str | tuple[str, ...]) -> tuple:
+	return client_ip_rules.parse_networks(entries)

@@ -11,7 +11,12 @@ def before_request() -> None:
 
 
 def after_request(response, request) -> None:
-	if response is None or not request.path.startswith("/api/"):
+	if response is None:
+		return
+	noted = request_context.noted_error()
+	if noted is not None and response.status_code == noted.status:
+		error_response.answer_noted(response, noted)
+	if not request.path.startswith("/api/"):
 		return
 	if request_context.request_id() is None:  # Frappe failed before before_request (a bad JSON body)
 		request_context.start(request)

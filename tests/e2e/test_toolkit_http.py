@@ -54,7 +54,7 @@ def test_200_guest_endpoint_with_envelope(guest):
 
 
 def test_201_creation(member):
-	email, site = member
+	_email, site = member
 	response = site.method("POST", CREATE_ORDER, json={"item_name": "Widget", "quantity": 2, "price": 1.25})
 	assert response.status_code == 201, response.text
 	data = response.json()["message"]["data"]
@@ -133,7 +133,7 @@ def test_409_conflict_and_the_first_close_succeeds(member, todo):
 
 
 def test_500_reveals_nothing_and_keeps_nothing(member, manager):
-	email, site = member
+	_email, site = member
 	response = site.method("POST", WRITE_THEN_FAIL, json={"marker": "e2e-crash", "failure": "crash"})
 	body = assert_error(response, 500, "internal_error")
 	assert "secret sauce" not in response.text and "ZeroDivisionError" not in body["error"]["detail"]

@@ -1,0 +1,101 @@
+"""Authenticating this app's credentials: ``token key:secret``, ``Basic``, and ``Bearer <jwt>``.
+
+Frappe runs ``before_request`` hooks before ``validate_auth``, and ``validate_auth`` answers
+401 for any ``token``/``Basic`` key it does not find in User before ``auth_hooks`` run. So this
+``before_request`` hook recognises the app's own credentials by their prefix (``mak_`` keys)
+or shape (a JWT), verifies them, sets the user as Frappe's own key login does, and takes the
+consumed ``Authorization`` header out of the WSGI environ so ``validate_auth`` finds nothing
+left to judge. Every other credential (Frappe's User keys, OAuth bearer tokens, session
+cookies) is not touched and Frappe handles it exactly as before.
+
+Failures raise an ``ApiError`` (which carries its status) and note it, so ``after_request``
+answers it with the structured body on any path. All 401 cases say the same thing and do the same hashing work.
+"""
+
+import frappe
+from frappe.utils import now_datetime
+
+from my_api_app.api_keys import store, tokens
+from my_api_app.api_keys.principal import Principal, missing_scope_error, set_current
+from my_api_app.core import api_key_format, client_ip
+from my_api_app.core.api_key_format import ApiKeyCredentials, BearerToken
+from my_api_app.core.errors import ApiError, Forbidden, Unauthenticated
+from my_api_app.core.scopes import ScopeSet, required_scope
+from my_api_app.toolkit import request_context
+
+INVALID_CREDENTIALS = "The credentials are not valid: unknown, wrong, expired or revoked."
+# Scope-free: exchanging the key for a token carries no more than the key's own scopes.
+TOKEN_EXCHANGE_PATHS = (
+	"/api/method/my_api_app.api.auth.issue_token",
+	"/api/v2/method/my_api_app.api.auth.issue_token",
+)
+
+
+def authenticate() -> None:
+	"""before_request hook."""
+	credentials = api_key_format.parse_authorization(frappe.get_request_header("Authorization"))
+	if credentials is None:
+		return
+	try:
+		principal = _verify(credentials)
+		_check_address(principal)
+		_check_scope(principal)
+	except ApiError as error:
+		request_context.note_error(error)
+		raise
+	form_dict = frappe.local.form_dict
+	frappe.set_user(principal.user)  # as Frappe's own key login does; it resets form_dict
+	frappe.local.form_dict = form_dict
+	set_current(principal)
+	frappe.request.environ.pop("HTTP_AUTHORIZATION", None)
+	store.record_use(principal.api_key, request_context.client_ip())
+
+
+def _verify(credentials: ApiKeyCredentials | BearerToken) -> Principal:
+	if isinstance(credentials, BearerToken):
+		return tokens.verify(credentials.token)
+	record = store.get(credentials.key_id) if credentials.well_formed else None
+	now = now_datetime()
+	current_ok = api_key_format.verify_secret(credentials.secret, record.secret_hash if record else None)
+	previous_ok = bool(
+		record
+		and record.previous_secret_usable(now)
+		and api_key_format.verify_secret(credentials.secret, record.previous_secret_hash)
+	)
+	if not (record and (current_ok or previous_ok) and record.usable(now) and _user_enabled(record.user)):
+		raise Unauthenticated(INVALID_CREDENTIALS, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+	return Principal(
+		kind="api_key",
+		user=record.user,
+		api_key=record.name,
+		scopes=ScopeSet(record.scopes),
+		expires_at=record.expires_at,
+	)
+
+
+def _user_enabled(user: str) -> bool:
+	return bool(frappe.get_cached_value("User", user, "enabled"))
+
+
+def _check_address(principal: Principal) -> None:
+	"""The key's allowed ranges, and the user's own ``restrict_ip`` that Frappe's header
+	login skips. Only callers holding a valid secret get this far, so 403 reveals nothing."""
+	address = request_context.client_ip()
+	record = store.get(principal.api_key)
+	if record.allowed_networks and not client_ip.ip_in_networks(address, record.allowed_networks):
+		raise Forbidden(f"This API key may not be used from {address}.", title="Address not allowed")
+	restrict_ip = frappe.get_cached_value("User", principal.user, "restrict_ip")
+	if restrict_ip and not any(
+		(address or "").startswith(prefix.strip()) for prefix in restrict_ip.split(",") if prefix.strip()
+	):
+		raise Forbidden(f"User {principal.user} may not sign in from {address}.", title="Address not allowed")
+
+
+def _check_scope(principal: Principal) -> None:
+	request = frappe.request
+	if principal.kind == "api_key" and request.path.rstrip("/") in TOKEN_EXCHANGE_PATHS:
+		return
+	form = frappe.local.form_dict
+	needed = required_scope(request.path, request.method, form.get("cmd"), run_method="run_method" in form)
+	if needed is not None and not principal.scopes.allows(needed):
+		raise missing_scope_error(needed)

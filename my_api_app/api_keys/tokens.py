@@ -1,0 +1,223 @@
+"""JWT access tokens for API keys: signing keys, exchange, verification, revocation.
+
+Tokens are signed with Ed25519 keys kept in the ``API Signing Key`` DocType (the private key
+in Frappe's encrypted password store). One key signs; keys that stopped signing keep
+verifying until every token they signed has expired, then the scheduler retires them. A
+token names its signing key in ``kid``, its API key in ``key`` and its scopes in ``scope``.
+It stops working when its key is revoked, disabled or expires (checked on every request
+against the cached key record), or when its ``jti`` is revoked.
+
+Verification reads only the cache: the public keys and the revoked token ids.
+"""
+
+from datetime import datetime, timezone
+
+import frappe
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from frappe.utils import add_to_date, now_datetime
+from frappe.utils.data import convert_utc_to_system_timezone
+from jwt.algorithms import OKPAlgorithm
+
+from my_api_app.api_keys import store
+from my_api_app.api_keys.principal import Principal
+from my_api_app.core import jwt_tokens
+from my_api_app.core.errors import Unauthenticated
+from my_api_app.core.scopes import ScopeSet
+
+DEFAULT_LIFETIME = 15 * 60
+MIN_LIFETIME = 60
+MAX_LIFETIME = 60 * 60
+LEEWAY = 30
+VERIFYING_KEYS_CACHE = "my_api_app:jwt_verifying_keys"
+REVOKED_CACHE = "my_api_app:jwt_revoked"
+INVALID_TOKEN = "The access token is not valid: malformed, expired or revoked."
+
+
+def issuer() -> str:
+	return frappe.conf.get("my_api_app_jwt_issuer") or f"https://{frappe.local.site}"
+
+
+def audience() -> str:
+	return frappe.conf.get("my_api_app_jwt_audience") or f"https://{frappe.local.site}/api"
+
+
+# Signing keys
+
+
+def signing_key() -> jwt_tokens.SigningKey:
+	"""The key that signs new tokens; the first one is made on first use."""
+	name = frappe.db.get_value("API Signing Key", {"status": "Active"}, "name", order_by="creation desc")
+	if not name:
+		return rotate()
+	doc = frappe.get_doc("API Signing Key", name)
+	return jwt_tokens.SigningKey(
+		kid=doc.name,
+		algorithm=doc.algorithm,
+		public_key_pem=doc.public_key,
+		private_key_pem=doc.get_password("private_key"),
+	)
+
+
+def rotate() -> jwt_tokens.SigningKey:
+	"""Make a new signing key; the previous ones verify until their tokens have expired."""
+	key = jwt_tokens.generate_signing_key()
+	retire_after = add_to_date(now_datetime(), seconds=MAX_LIFETIME + LEEWAY)
+	for name in frappe.get_all("API Signing Key", filters={"status": "Active"}, pluck="name"):
+		doc = frappe.get_doc("API Signing Key", name)
+		doc.status = "Verify Only"
+		doc.retire_after = retire_after
+		doc.save(ignore_permissions=True)
+	frappe.get_doc(
+		{
+			"doctype": "API Signing Key",
+			"__newname": key.kid,
+			"algorithm": key.algorithm,
+			"status": "Active",
+			"public_key": key.public_key_pem,
+			"private_key": key.private_key_pem,
+		}
+	).insert(ignore_permissions=True)
+	return key
+
+
+def retire_expired_signing_keys() -> None:
+	"""Scheduler (hourly): keys that no longer sign stop verifying once their tokens expired."""
+	for name in frappe.get_all(
+		"API Signing Key",
+		filters={"status": "Verify Only", "retire_after": ("<", now_datetime())},
+		pluck="name",
+	):
+		doc = frappe.get_doc("API Signing Key", name)
+		doc.status = "Retired"
+		doc.save(ignore_permissions=True)
+
+
+def verifying_keys() -> dict[str, jwt_tokens.SigningKey]:
+	"""kid -> public key of every key that may verify (cached; dropped when a key changes)."""
+	keys = frappe.cache.get_value(VERIFYING_KEYS_CACHE)
+	if keys is None:
+		keys = {
+			row.name: (row.algorithm, row.public_key)
+			for row in frappe.get_all(
+				"API Signing Key",
+				filters={"status": ("in", ("Active", "Verify Only"))},
+				fields=["name", "algorithm", "public_key"],
+			)
+		}
+		frappe.cache.set_value(VERIFYING_KEYS_CACHE, keys)
+	return {
+		kid: jwt_tokens.SigningKey(kid=kid, algorithm=algorithm, public_key_pem=public_key)
+		for kid, (algorithm, public_key) in keys.items()
+	}
+
+
+def public_jwk(key: jwt_tokens.SigningKey) -> dict:
+	"""A verifying key as a JSON Web Key (RFC 8037 for Ed25519)."""
+	jwk = OKPAlgorithm.to_jwk(load_pem_public_key(key.public_key_pem.encode()), as_dict=True)
+	return {**jwk, "kid": key.kid, "alg": key.algorithm, "use": "sig"}
+
+
+def forget_verifying_keys() -> None:
+	frappe.cache.delete_value(VERIFYING_KEYS_CACHE)
+
+
+# Tokens
+
+
+def issue(key: store.KeyRecord, scopes: tuple[str, ...], lifetime: int) -> tuple[str, jwt_tokens.TokenClaims]:
+	return jwt_tokens.issue_token(
+		signing_key(),
+		issuer=issuer(),
+		audience=audience(),
+		subject=key.user,
+		api_key=key.name,
+		scopes=scopes,
+		lifetime=lifetime,
+	)
+
+
+def decode(token: str) -> jwt_tokens.TokenClaims:
+	"""The claims of a token signed by this site, or 401."""
+	try:
+		return jwt_tokens.verify_token(
+			token, verifying_keys(), issuer=issuer(), audience=audience(), leeway=LEEWAY
+		)
+	except jwt_tokens.InvalidToken as error:
+		frappe.logger("my_api_app").info("rejected a bearer token: %s", error.reason)
+		raise _invalid() from None
+
+
+def verify(token: str) -> Principal:
+	"""The principal of a Bearer token: valid signature and times, not revoked, and its API
+	key still usable; its scopes are those of the token that the key still holds."""
+	claims = decode(token)
+	record = store.get(claims.api_key)
+	if (
+		claims.jti in revoked_token_ids()
+		or record is None
+		or record.user != claims.subject
+		or not record.usable(now_datetime())
+		or not frappe.get_cached_value("User", record.user, "enabled")
+	):
+		raise _invalid()
+	return Principal(
+		kind="jwt",
+		user=record.user,
+		api_key=record.name,
+		scopes=ScopeSet(tuple(scope for scope in claims.scopes if scope in record.scopes)),
+		expires_at=record.expires_at,
+		token_id=claims.jti,
+		token_expires_at=claims.expires_at,
+	)
+
+
+def _invalid() -> Unauthenticated:
+	return Unauthenticated(
+		INVALID_TOKEN, headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'}
+	)
+
+
+# Revocation
+
+
+def revoke(jti: str, api_key: str, expires_at: int) -> None:
+	"""Stop the token ``jti`` at once (remembered until it would have expired anyway)."""
+	if not frappe.db.exists("API Token Revocation", jti):
+		frappe.get_doc(
+			{
+				"doctype": "API Token Revocation",
+				"jti": jti,
+				"api_key": api_key,
+				"expires_at": from_timestamp(expires_at),
+				"revoked_by": frappe.session.user,
+			}
+		).insert(ignore_permissions=True)
+	frappe.cache.delete_value(REVOKED_CACHE)
+
+
+def revoked_token_ids() -> frozenset[str]:
+	revoked = frappe.cache.get_value(REVOKED_CACHE)
+	if revoked is None:
+		revoked = frozenset(
+			frappe.get_all(
+				"API Token Revocation", filters={"expires_at": (">=", _now_minus_leeway())}, pluck="name"
+			)
+		)
+		frappe.cache.set_value(REVOKED_CACHE, revoked)
+	return revoked
+
+
+def delete_expired_revocations() -> None:
+	"""Scheduler (daily): a revoked token that has expired anyway needs no entry."""
+	frappe.db.delete("API Token Revocation", {"expires_at": ("<", _now_minus_leeway())})
+	frappe.cache.delete_value(REVOKED_CACHE)
+
+
+def _now_minus_leeway() -> datetime:
+	return add_to_date(now_datetime(), seconds=-LEEWAY)
+
+
+def from_timestamp(timestamp: int) -> datetime:
+	"""A Unix time as Frappe stores datetimes: naive, in the system time zone."""
+	utc = datetime.fromtimestamp(timestamp, tz=timezone.utc)
+	return convert_utc_to_system_timezone(utc).replace(tzinfo=None)

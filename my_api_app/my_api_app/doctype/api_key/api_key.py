@@ -1,0 +1,189 @@
+# Copyright (c) 2026, my_api_app developers and contributors
+# For license information, please see license.txt
+"""API Key: a scoped, expiring, revocable credential whose secret is stored only as a hash.
+
+The secret is generated here, shown once (in ``__onload.secret`` of the response that created
+or rolled it) and never stored: only its SHA-256 is. Fields that only the server may change
+(hashes, revocation, last use, the owner) are restored if a client sends them.
+"""
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import add_to_date, get_datetime, now_datetime
+
+from my_api_app.api_keys import principal, store
+from my_api_app.core import api_key_format, client_ip
+from my_api_app.core import scopes as scope_rules
+
+DEFAULT_LIFETIME_DAYS = 90
+MAX_OVERLAP_MINUTES = 7 * 24 * 60
+SERVER_FIELDS = (
+	"user",
+	"secret_hint",
+	"secret_hash",
+	"previous_secret_hash",
+	"previous_secret_valid_until",
+	"rolled_at",
+	"revoked",
+	"revoked_at",
+	"revoked_by",
+	"revocation_reason",
+	"last_used_at",
+	"last_used_ip",
+)
+
+
+class APIKey(Document):
+	def autoname(self):
+		self.name = api_key_format.new_key_id()
+
+	def before_validate(self):
+		if self.is_new():
+			self.user = self.user or frappe.session.user
+			if not self.never_expires and not self.expires_at:
+				self.expires_at = add_to_date(now_datetime(), days=DEFAULT_LIFETIME_DAYS)
+
+	def validate(self):
+		# The hashes have permlevel 1 (no role reads them), so Frappe resets them for the
+		# caller just before validate: they are set here, after that.
+		if self.is_new():
+			for field in SERVER_FIELDS[1:]:
+				self.set(field, None)
+			self._new_secret()
+		else:
+			self._keep_server_fields()
+			if self.flags.roll_overlap_minutes is not None:
+				self._roll(self.flags.roll_overlap_minutes)
+		self._validate_user()
+		self._validate_expiry()
+		self._validate_scopes()
+		self._validate_ip_ranges()
+
+	def after_insert(self):
+		self.set_onload("secret", self._plaintext_secret)
+		self.secret_hash = None  # stored; kept out of the response that carries the secret
+
+	def onload(self):
+		if getattr(self, "_plaintext_secret", None):
+			self.set_onload("secret", self._plaintext_secret)
+		if pending := store.pending_use(self.name):
+			self.last_used_at, self.last_used_ip = pending
+
+	def on_update(self):
+		store.forget(self.name)
+
+	def on_trash(self):
+		store.forget(self.name)
+
+	def scope_strings(self) -> tuple[str, ...]:
+		return tuple(row.scope for row in self.scopes)
+
+	def roll(self, overlap_minutes: int) -> str:
+		"""A new secret; the current one keeps working for ``overlap_minutes``. Returns the secret."""
+		if self.revoked:
+			frappe.throw(_("A revoked key cannot be rolled."), frappe.ValidationError)
+		if not 0 <= overlap_minutes <= MAX_OVERLAP_MINUTES:
+			frappe.throw(
+				_("The overlap must be between 0 and {0} minutes.").format(MAX_OVERLAP_MINUTES),
+				frappe.ValidationError,
+			)
+		self.flags.roll_overlap_minutes = overlap_minutes
+		self.save()
+		return self._plaintext_secret
+
+	def _roll(self, overlap_minutes: int) -> None:
+		now = now_datetime()
+		self.previous_secret_hash = self.secret_hash if overlap_minutes else None
+		self.previous_secret_valid_until = (
+			add_to_date(now, minutes=overlap_minutes) if overlap_minutes else None
+		)
+		self.rolled_at = now
+		self._new_secret()
+
+	def revoke(self, reason: str) -> None:
+		if self.revoked:
+			return
+		self.revoked = 1
+		self.revoked_at = now_datetime()
+		self.revoked_by = frappe.session.user
+		self.revocation_reason = reason
+		self.flags.server_change = True
+		self.save()
+
+	def _new_secret(self) -> None:
+		self._plaintext_secret = api_key_format.new_secret()
+		self.secret_hash = api_key_format.hash_secret(self._plaintext_secret)
+		self.secret_hint = api_key_format.secret_hint(self._plaintext_secret)
+
+	def _keep_server_fields(self) -> None:
+		if self.flags.server_change:
+			return
+		before = self.get_doc_before_save()
+		for field in SERVER_FIELDS:
+			self.set(field, before.get(field))
+
+	def _validate_user(self) -> None:
+		if self.user == "Administrator":
+			frappe.throw(
+				_("Administrator cannot hold API keys: create them for a named user."), frappe.ValidationError
+			)
+		if self.is_new() and self.user != frappe.session.user and not _is_system_manager():
+			frappe.throw(_("You can only create API keys for yourself."), frappe.PermissionError)
+
+	def _validate_expiry(self) -> None:
+		before = None if self.is_new() else self.get_doc_before_save()
+		if self.never_expires:
+			if (before is None or not before.never_expires) and not _is_system_manager():
+				frappe.throw(
+					_("Only a System Manager can create a key that never expires."), frappe.PermissionError
+				)
+			self.expires_at = None
+			return
+		if not self.expires_at:
+			frappe.throw(_("Set when the key expires."), frappe.MandatoryError)
+		changed = before is None or get_datetime(before.expires_at) != get_datetime(self.expires_at)
+		if changed and get_datetime(self.expires_at) <= now_datetime():
+			frappe.throw(_("The expiry must be in the future."), frappe.ValidationError)
+
+	def _validate_scopes(self) -> None:
+		for row in self.scopes:
+			try:
+				scope = scope_rules.parse_scope(_scope_text(row))
+			except scope_rules.ScopeError as error:
+				frappe.throw(_("Scope row {0}: {1}").format(row.idx, error), frappe.ValidationError)
+			row.scope = str(scope)
+			row.scope_type = {"all": "All", "method": "Method", "doctype": "DocType"}[scope.kind]
+			row.method_pattern = scope.pattern if scope.kind == "method" else None
+			row.document_type = scope.doctype if scope.kind == "doctype" else None
+			row.access = scope.access if scope.kind == "doctype" else None
+		try:
+			scope_rules.normalize_scopes(self.scope_strings())
+		except scope_rules.ScopeError as error:
+			frappe.throw(str(error), frappe.ValidationError)
+		for row in self.scopes:
+			if row.document_type and not frappe.db.exists("DocType", row.document_type):
+				frappe.throw(_("Scope row {0}: no DocType {1}").format(row.idx, row.document_type))
+		principal.check_can_grant(self.scope_strings())
+
+	def _validate_ip_ranges(self) -> None:
+		try:
+			networks = client_ip.parse_networks(self.allowed_ip_ranges or "")
+		except ValueError as error:
+			frappe.throw(_("Allowed IP Ranges: {0}").format(error), frappe.ValidationError)
+		self.allowed_ip_ranges = "\n".join(str(network) for network in networks)
+
+
+def _scope_text(row) -> str:
+	"""A row as a scope string: from its typed fields, or the ``scope`` string a client sent."""
+	if row.scope_type == "All":
+		return "*"
+	if row.scope_type == "Method" and row.method_pattern:
+		return f"method:{row.method_pattern.strip()}"
+	if row.scope_type == "DocType" and row.document_type:
+		return f"doctype:{row.document_type}:{row.access or ''}"
+	return row.scope or ""
+
+
+def _is_system_manager() -> bool:
+	return "System Manager" in frappe.get_roles()

@@ -1,0 +1,129 @@
+"""Trusted-proxy networks and the client address read through them."""
+
+from ipaddress import ip_network
+
+import pytest
+
+from my_api_app.core.client_ip import client_ip, ip_in_networks, parse_networks
+
+PROXIES = parse_networks("10.0.0.0/8\n2001:db8::/32\n")
+
+
+def test_parse_networks_from_text():
+	text = """
+	# load balancers
+	10.0.0.0/8
+	192.168.1.7      # the old proxy
+
+	2001:db8::/32
+	::1
+	"""
+	assert parse_networks(text) == (
+		ip_network("10.0.0.0/8"),
+		ip_network("192.168.1.7/32"),
+		ip_network("2001:db8::/32"),
+		ip_network("::1/128"),
+	)
+
+
+def test_parse_networks_from_a_list():
+	assert parse_networks(["10.0.0.0/8", " ", "# none", "1.2.3.4"]) == (
+		ip_network("10.0.0.0/8"),
+		ip_network("1.2.3.4/32"),
+	)
+
+
+def test_parse_networks_empty():
+	assert parse_networks("") == ()
+	assert parse_networks("# nothing\n\n") == ()
+	assert parse_networks([]) == ()
+
+
+@pytest.mark.parametrize(
+	("text", "message"),
+	[
+		("10.0.0.0/8\n10.0.0.1/8", r"line 2: '10.0.0.1/8' .*host bits set"),
+		("10.0.0.0/33", r"line 1: '10.0.0.0/33'"),
+		("\n\nlocalhost", r"line 3: 'localhost'"),
+		("1.2.3", r"line 1: '1.2.3'"),
+		("2001:db8::1/32", r"line 1: '2001:db8::1/32' .*host bits set"),
+	],
+)
+def test_parse_networks_names_the_bad_line(text, message):
+	with pytest.raises(ValueError, match=message):
+		parse_networks(text)
+
+
+def test_parse_networks_names_the_bad_item():
+	with pytest.raises(ValueError, match="item 2: 'nope'"):
+		parse_networks(["10.0.0.0/8", "nope"])
+
+
+@pytest.mark.parametrize(
+	("ip", "inside"),
+	[
+		("10.1.2.3", True),
+		(" 10.1.2.3 ", True),
+		("11.1.2.3", False),
+		("2001:db8::5", True),
+		("2001:db9::5", False),
+		("::ffff:10.1.2.3", True),  # IPv4-mapped IPv6 matches the IPv4 network
+		("::ffff:11.1.2.3", False),
+		("garbage", False),
+		("10.1.2.3:80", False),
+		("", False),
+		(None, False),
+	],
+)
+def test_ip_in_networks(ip, inside):
+	assert ip_in_networks(ip, PROXIES) is inside
+
+
+def test_nothing_is_in_no_networks():
+	assert not ip_in_networks("10.1.2.3", ())
+
+
+def test_untrusted_peer_is_the_client_and_its_header_is_ignored():
+	assert client_ip("203.0.113.9", "1.1.1.1", PROXIES) == "203.0.113.9"
+	assert client_ip("203.0.113.9", None, PROXIES) == "203.0.113.9"
+	assert client_ip("203.0.113.9", "1.1.1.1", ()) == "203.0.113.9"
+	assert client_ip(None, "1.1.1.1", PROXIES) is None
+
+
+def test_trusted_peer_reads_the_header_from_the_right():
+	# The client spoofed 6.6.6.6; our proxy appended the real peer 203.0.113.9.
+	assert client_ip("10.0.0.2", "6.6.6.6, 203.0.113.9", PROXIES) == "203.0.113.9"
+	assert client_ip("10.0.0.2", "6.6.6.6, 203.0.113.9, 10.0.0.7", PROXIES) == "203.0.113.9"
+	assert client_ip("10.0.0.2", "203.0.113.9", PROXIES) == "203.0.113.9"
+
+
+def test_trusted_peer_without_a_header_is_the_client():
+	assert client_ip("10.0.0.2", None, PROXIES) == "10.0.0.2"
+	assert client_ip("10.0.0.2", "", PROXIES) == "10.0.0.2"
+
+
+def test_every_hop_trusted_gives_the_leftmost():
+	assert client_ip("10.0.0.2", "10.0.0.5, 10.0.0.6", PROXIES) == "10.0.0.5"
+
+
+def test_an_unparseable_hop_stops_the_walk():
+	assert client_ip("10.0.0.2", "1.1.1.1, unknown, 10.0.0.6", PROXIES) == "10.0.0.6"
+	assert client_ip("10.0.0.2", "1.1.1.1, unknown", PROXIES) == "10.0.0.2"
+	assert client_ip("10.0.0.2", "1.1.1.1, , 10.0.0.6", PROXIES) == "10.0.0.6"
+
+
+def test_ports_and_spaces_are_stripped():
+	assert client_ip("10.0.0.2", " 203.0.113.9:5678 ", PROXIES) == "203.0.113.9"
+	assert client_ip("10.0.0.2", "[2001:db9::1]:80", PROXIES) == "2001:db9::1"
+	assert client_ip("10.0.0.2", "2001:db9::1", PROXIES) == "2001:db9::1"
+	assert client_ip("10.0.0.2", "203.0.113.9, [2001:db8::7]:443", PROXIES) == "203.0.113.9"
+
+
+def test_ipv6_peer_and_mapped_addresses():
+	assert client_ip("2001:db8::1", "203.0.113.9", PROXIES) == "203.0.113.9"
+	assert client_ip("::ffff:10.0.0.2", "203.0.113.9", PROXIES) == "203.0.113.9"
+	assert client_ip("10.0.0.2", "203.0.113.9, ::ffff:10.0.0.9", PROXIES) == "203.0.113.9"
+
+
+def test_trusted_proxies_may_be_any_iterable():
+	assert client_ip("10.0.0.2", "203.0.113.9", iter(PROXIES)) == "203.0.113.9"

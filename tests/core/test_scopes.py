@@ -1,0 +1,355 @@
+"""Scope grammar, matching, narrowing, and the scope each Frappe route needs."""
+
+import time
+
+import pytest
+
+from my_api_app.core.scopes import (
+	Scope,
+	ScopeError,
+	ScopeSet,
+	access_for_ptype,
+	covers,
+	normalize_scopes,
+	parse_scope,
+	required_scope,
+	scope_claim,
+	scopes_from_claim,
+)
+
+
+@pytest.mark.parametrize(
+	("text", "scope", "canonical"),
+	[
+		("*", Scope("all"), "*"),
+		("  *  ", Scope("all"), "*"),
+		("method:frappe.auth.get_logged_user", Scope("method", pattern="frappe.auth.get_logged_user"), None),
+		("method:my_api_app.api.orders.*", Scope("method", pattern="my_api_app.api.orders.*"), None),
+		("method:ping", Scope("method", pattern="ping"), None),
+		("doctype:ToDo:read", Scope("doctype", doctype="ToDo", access="read"), None),
+		("doctype:API Key:read", Scope("doctype", doctype="API Key", access="read"), None),
+		(
+			" doctype: Sales Invoice :delete ",
+			Scope("doctype", doctype="Sales Invoice", access="delete"),
+			"doctype:Sales Invoice:delete",
+		),
+	],
+)
+def test_parse_valid_scopes(text, scope, canonical):
+	assert parse_scope(text) == scope
+	assert str(parse_scope(text)) == (canonical or text)
+
+
+@pytest.mark.parametrize(
+	("text", "why"),
+	[
+		("", "a scope is"),
+		("all", "a scope is"),
+		("method", "a scope is"),
+		("Method:x.y", "a scope is"),
+		("method:", "dotted path"),
+		("method:*", "must name something"),
+		("method:**", "must name something"),
+		("method:*.*", "must name something"),
+		("method:a.b?", "dotted path"),
+		("method:a.[bc]", "dotted path"),
+		("method:a b", "dotted path"),
+		("method:a..b", "empty part"),
+		("method:.a", "empty part"),
+		("method:a.", "empty part"),
+		("method:a-b", "dotted path"),
+		("doctype:ToDo", "ends with"),
+		("doctype:ToDo:READ", "ends with"),
+		("doctype:ToDo:submit", "ends with"),
+		("doctype::read", "DocType name"),
+		("doctype: :read", "DocType name"),
+		("doctype:A:B:read", "DocType name"),
+		("doctype:" + "x" * 141 + ":read", "DocType name"),
+		("doctype:To\nDo:read", "DocType name"),
+	],
+)
+def test_invalid_scopes_say_which_and_why(text, why):
+	with pytest.raises(ScopeError) as error:
+		parse_scope(text)
+	assert repr(text) in str(error.value)
+	assert why in str(error.value)
+
+
+def test_doctype_names_up_to_140_characters():
+	assert parse_scope("doctype:" + "x" * 140 + ":read").doctype == "x" * 140
+
+
+def test_normalize_strips_dedupes_sorts_and_skips_blanks():
+	assert normalize_scopes(
+		[
+			"doctype:ToDo:read",
+			" method:a.b ",
+			"",
+			"doctype:ToDo:read",
+			"*",
+			"method:a.b",
+			"doctype: ToDo :read",
+		]
+	) == ("*", "doctype:ToDo:read", "method:a.b")
+
+
+def test_normalize_names_the_bad_item():
+	with pytest.raises(ScopeError, match=r"'method:a\.\.b'"):
+		normalize_scopes(["doctype:ToDo:read", "method:a..b"])
+
+
+@pytest.mark.parametrize("items", [[], [""], ["  ", "\n"]])
+def test_normalize_needs_at_least_one_scope(items):
+	with pytest.raises(ScopeError, match="at least one scope"):
+		normalize_scopes(items)
+
+
+def test_full_access_allows_everything():
+	scopes = ScopeSet(["*"])
+	assert scopes.is_full
+	assert scopes.allows("*")
+	assert scopes.allows_method("frappe.client.delete")
+	assert scopes.allows_doctype("User", "delete")
+	assert scopes.allows("doctype:User:delete")
+
+
+def test_exact_method():
+	scopes = ScopeSet(["method:frappe.auth.get_logged_user"])
+	assert not scopes.is_full
+	assert scopes.allows_method("frappe.auth.get_logged_user")
+	assert not scopes.allows_method("frappe.auth.get_logged_user2")
+	assert not scopes.allows_method("frappe.auth.get_logged")
+	assert not scopes.allows_method("frappe.auth.get_logged_userX")
+	assert not scopes.allows("*")
+
+
+def test_wildcard_matches_any_run_including_dots():
+	scopes = ScopeSet(["method:my_api_app.api.orders.*"])
+	assert scopes.allows_method("my_api_app.api.orders.create")
+	assert scopes.allows_method("my_api_app.api.orders.sub.module.fn")
+	assert not scopes.allows_method("my_api_app.api.orders")
+	assert not scopes.allows_method("my_api_app.api.ordersX.create")
+	assert not scopes.allows_method("x.my_api_app.api.orders.create")
+	assert not scopes.allows_method("my_api_app.api.invoices.create")
+
+
+@pytest.mark.parametrize(
+	("pattern", "name", "allowed"),
+	[
+		("a.*.get", "a.b.get", True),
+		("a.*.get", "a.b.c.get", True),
+		("a.*.get", "a..get", True),
+		("a.*.get", "a.get", False),
+		("a.*.get", "a.b.get.x", False),
+		("*.get", "frappe.client.get", True),
+		("*.get", "get", False),
+		("a*b*c", "abc", True),
+		("a*b*c", "aXbYc", True),
+		("a*b*c", "acb", False),
+		("a*b*c", "abcb", False),
+		("a*bb", "abb", True),
+		("ab*ba", "aba", False),
+		("ab*ba", "abba", True),
+		("a.b*", "a.b", True),
+		("a.b", "a*b", False),
+	],
+)
+def test_wildcard_semantics(pattern, name, allowed):
+	assert ScopeSet([f"method:{pattern}"]).allows_method(name) is allowed
+
+
+def test_a_star_in_the_requested_name_is_literal():
+	scopes = ScopeSet(["method:a.b.c"])
+	assert not scopes.allows_method("a.b.*")
+	assert not scopes.allows_method("*")
+
+
+def test_hostile_method_names_are_checked_in_linear_time():
+	scopes = ScopeSet(["method:a*a*a*a*a*a*a*b"])
+	name = "a" * 20000
+	start = time.perf_counter()
+	assert not scopes.allows_method(name)
+	assert time.perf_counter() - start < 0.1
+
+
+def test_doctype_access_is_exact():
+	scopes = ScopeSet(["doctype:Sales Invoice:read", "doctype:Sales Invoice:create", "doctype:ToDo:delete"])
+	assert scopes.allows_doctype("Sales Invoice", "read")
+	assert scopes.allows_doctype("Sales Invoice", "create")
+	assert not scopes.allows_doctype("Sales Invoice", "write")
+	assert not scopes.allows_doctype("Sales Invoice", "delete")
+	assert not scopes.allows_doctype("sales invoice", "read")
+	assert not scopes.allows_doctype("ToDo", "read")
+	assert scopes.allows_doctype("ToDo", "delete")
+	assert not scopes.allows_method("frappe.client.get")
+
+
+def test_allows_reads_required_scope_strings():
+	scopes = ScopeSet(["method:a.*", "doctype:Sales Invoice:write"])
+	assert scopes.allows("method:a.b")
+	assert not scopes.allows("method:b.a")
+	assert scopes.allows("doctype:Sales Invoice:write")
+	assert not scopes.allows("doctype:Sales Invoice:read")
+	assert not scopes.allows("*")
+	assert not scopes.allows("")
+	assert not scopes.allows("doctype:Sales Invoice")
+	# A DocType from a URL may hold ':'; no granted DocType does.
+	assert not ScopeSet(["doctype:A:read"]).allows("doctype:A:B:read")
+
+
+def test_empty_set_allows_nothing():
+	scopes = ScopeSet([])
+	assert scopes.strings == ()
+	assert not scopes.is_full
+	assert not scopes.allows("*") and not scopes.allows("method:a") and not scopes.allows("doctype:A:read")
+
+
+def test_scope_set_strings_are_canonical_and_it_refuses_invalid_scopes():
+	assert ScopeSet(["method:b", " method:a ", "method:b"]).strings == ("method:a", "method:b")
+	with pytest.raises(ScopeError):
+		ScopeSet(["method:a", "bogus"])
+
+
+def test_scope_claim_round_trips_names_with_spaces():
+	scopes = ("*", "doctype:Sales Invoice:write", "method:a.*", "doctype:100% Thing:read")
+	claim = scope_claim(scopes)
+	assert claim == "* doctype:Sales%20Invoice:write method:a.* doctype:100%25%20Thing:read"
+	assert scopes_from_claim(claim) == scopes
+	assert scopes_from_claim("") == ()
+
+
+@pytest.mark.parametrize(
+	("granted", "requested", "covered"),
+	[
+		(["*"], "*", True),
+		(["*"], "method:anything.*", True),
+		(["method:a.*"], "*", False),
+		(["method:a.*"], "method:a.*", True),
+		(["method:a.*"], " method:a.* ", True),
+		(["method:a.*"], "method:a.b", True),
+		(["method:a.*"], "method:a.b.*", False),  # patterns are not compared for inclusion
+		(["method:a.b"], "method:a.*", False),
+		(["method:a.b"], "method:a.c", False),
+		(["doctype:ToDo:read"], "doctype:ToDo:read", True),
+		(["doctype:ToDo:read"], "doctype:ToDo:write", False),
+		(["doctype:ToDo:write"], "doctype:ToDo:read", False),
+		([], "method:a", False),
+	],
+)
+def test_covers(granted, requested, covered):
+	assert covers(ScopeSet(granted), requested) is covered
+
+
+def test_covers_refuses_invalid_requests():
+	with pytest.raises(ScopeError):
+		covers(ScopeSet(["*"]), "method:*")
+
+
+@pytest.mark.parametrize(
+	("ptype", "access"),
+	[
+		*[(p, "read") for p in ("read", "select", "print", "email", "report", "export")],
+		*[(p, "write") for p in ("write", "submit", "cancel", "amend", "share")],
+		("create", "create"),
+		("import", "create"),
+		("delete", "delete"),
+		("something_new", "write"),
+		("", "write"),
+	],
+)
+def test_access_for_ptype(ptype, access):
+	assert access_for_ptype(ptype) == access
+
+
+@pytest.mark.parametrize(
+	("path", "method", "scope"),
+	[
+		("/api/method/frappe.auth.get_logged_user", "GET", "method:frappe.auth.get_logged_user"),
+		("/api/method/frappe.auth.get_logged_user/", "POST", "method:frappe.auth.get_logged_user"),
+		("/api/v1/method/a.b", "POST", "method:a.b"),
+		("/api/v2/method/a.b", "GET", "method:a.b"),
+		("/api/v2/method/a.b/", "GET", "method:a.b"),
+		("/api/method/ping", "GET", "method:ping"),
+		# v1 runs only what is before the first slash; the rest must not change the scope.
+		("/api/method/a.evil/x.get", "POST", "method:a.evil"),
+		# v2 <DocType>/<method> runs a controller module's function: only full access names it.
+		("/api/v2/method/ToDo/get_things", "GET", "*"),
+		("/api/method/", "GET", "*"),
+		("/api/method//a.b", "GET", "*"),
+		("/api/resource/ToDo", "GET", "doctype:ToDo:read"),
+		("/api/resource/ToDo/", "GET", "doctype:ToDo:read"),
+		("/api/resource/ToDo", "HEAD", "doctype:ToDo:read"),
+		("/api/resource/ToDo", "POST", "doctype:ToDo:create"),
+		("/api/resource/ToDo", "post", "doctype:ToDo:create"),
+		("/api/resource/ToDo", "PUT", "*"),
+		("/api/resource/ToDo", "DELETE", "*"),
+		("/api/resource/Sales%20Invoice/SINV-0001", "GET", "doctype:Sales Invoice:read"),
+		("/api/resource/Sales Invoice/SINV-0001", "GET", "doctype:Sales Invoice:read"),
+		("/api/resource/ToDo/a/b/c", "PUT", "doctype:ToDo:write"),
+		("/api/resource/ToDo/x", "PATCH", "doctype:ToDo:write"),
+		("/api/resource/ToDo/x", "DELETE", "doctype:ToDo:delete"),
+		("/api/resource/ToDo/x", "POST", "doctype:ToDo:write"),
+		("/api/resource/ToDo/x/", "DELETE", "doctype:ToDo:delete"),
+		("/api/resource/ToDo/x", "TRACE", "*"),
+		("/api/resource/ToDo//x", "GET", "*"),
+		("/api/resource/", "GET", "*"),
+		("/api/v1/resource/ToDo/x", "GET", "doctype:ToDo:read"),
+		("/api/v2/document/ToDo", "GET", "doctype:ToDo:read"),
+		("/api/v2/document/ToDo", "POST", "doctype:ToDo:create"),
+		("/api/v2/document/ToDo/x", "GET", "doctype:ToDo:read"),
+		("/api/v2/document/ToDo/x", "PUT", "doctype:ToDo:write"),
+		("/api/v2/document/ToDo/x", "PATCH", "doctype:ToDo:write"),
+		("/api/v2/document/ToDo/x", "DELETE", "doctype:ToDo:delete"),
+		("/api/v2/document/ToDo/x", "POST", "*"),
+		("/api/v2/document/ToDo/x/method/close", "GET", "doctype:ToDo:write"),
+		("/api/v2/document/ToDo/x/method/close/", "POST", "doctype:ToDo:write"),
+		("/api/v2/document/ToDo/a/b/method/close", "HEAD", "doctype:ToDo:write"),
+		# Frappe's method route takes GET and POST only; DELETE falls to the document route.
+		("/api/v2/document/ToDo/x/method/close", "DELETE", "doctype:ToDo:delete"),
+		("/api/v2/doctype/ToDo/meta", "GET", "doctype:ToDo:read"),
+		("/api/v2/doctype/ToDo/count", "GET", "doctype:ToDo:read"),
+		("/api/v2/doctype/ToDo/count/", "GET", "doctype:ToDo:read"),
+		("/api/v2/doctype/ToDo/count", "POST", "*"),
+		("/api/v2/doctype/ToDo/other", "GET", "*"),
+		("/api/v2/resource/ToDo", "GET", "*"),
+		("/api/v1/document/ToDo", "GET", "*"),
+		("/api/v3/method/a.b", "GET", "*"),
+		("/api/something", "GET", "*"),
+		("/api", "GET", "*"),
+		("/app/todo", "GET", "*"),
+		("/private/files/x.pdf", "GET", "*"),
+		("/", "POST", "*"),
+		("/apix/method/a.b", "GET", "*"),
+	],
+)
+def test_required_scope_follows_frappe_routes(path, method, scope):
+	assert required_scope(path, method) == scope
+
+
+def test_cmd_overrides_the_path():
+	assert (
+		required_scope("/api/resource/ToDo", "GET", "frappe.client.delete") == "method:frappe.client.delete"
+	)
+	assert required_scope("/", "POST", cmd="a.b") == "method:a.b"
+	assert required_scope("/api/resource/ToDo", "GET", "") == "doctype:ToDo:read"
+
+
+def test_options_needs_no_scope_even_with_cmd():
+	assert required_scope("/api/resource/ToDo", "OPTIONS") is None
+	assert required_scope("/api/method/a.b", "options", cmd="a.b") is None
+
+
+def test_run_method_makes_a_v1_document_get_a_write():
+	assert required_scope("/api/resource/ToDo/x", "GET", run_method=True) == "doctype:ToDo:write"
+	assert required_scope("/api/resource/ToDo/x", "HEAD", run_method=True) == "doctype:ToDo:write"
+	assert required_scope("/api/resource/ToDo", "GET", run_method=True) == "doctype:ToDo:read"
+	assert required_scope("/api/resource/ToDo/x", "DELETE", run_method=True) == "doctype:ToDo:delete"
+
+
+def test_required_scopes_are_checked_by_scope_sets():
+	key = ScopeSet(["doctype:Sales Invoice:read", "method:my_api_app.api.*"])
+	assert key.allows(required_scope("/api/resource/Sales%20Invoice/SINV-1", "GET"))
+	assert not key.allows(required_scope("/api/resource/Sales%20Invoice/SINV-1", "PUT"))
+	assert key.allows(required_scope("/api/method/my_api_app.api.orders.list", "GET"))
+	assert not key.allows(required_scope("/api/method/frappe.client.get_list", "GET"))
+	assert not key.allows(required_scope("/app/sales-invoice", "GET"))
