@@ -16,6 +16,8 @@ before_request = [
 	"my_api_app.api_keys.authentication.authenticate",
 ]
 after_request = ["my_api_app.toolkit.request_hooks.after_request"]
+# Inside Frappe's validate_auth, once every kind of credential has set the user.
+auth_hooks = ["my_api_app.rate_limits.enforcement.enforce"]
 
 # API Keys are their users' own; DocType scopes of keys and tokens hold for every DocType.
 has_permission = {

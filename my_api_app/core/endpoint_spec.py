@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from my_api_app.core.rate_limit import Policy
 from my_api_app.core.validation import input_model_for
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -39,6 +40,7 @@ class EndpointSpec:
 	input_model: type[BaseModel]
 	summary: str
 	description: str
+	rate_limit: Policy | None = None
 
 	@property
 	def mutates(self) -> bool:
@@ -53,6 +55,7 @@ def build_spec(
 	roles: Iterable[str],
 	permissions: Iterable[DocumentPermission | tuple[str, str, str]],
 	status: int,
+	rate_limit: tuple[int, int] | dict | None = None,
 ) -> EndpointSpec:
 	where = f"{fn.__module__}.{fn.__qualname__}"
 	methods = tuple(dict.fromkeys(m.upper() for m in ([methods] if isinstance(methods, str) else methods)))
@@ -73,6 +76,18 @@ def build_spec(
 				"which the function does not take"
 			)
 
+	policy = None
+	if rate_limit is not None:
+		options = (
+			dict(rate_limit)
+			if isinstance(rate_limit, dict)
+			else dict(zip(("limit", "period"), rate_limit, strict=True))
+		)
+		try:
+			policy = Policy(name=where, **options)
+		except (TypeError, ValueError) as error:
+			raise ValueError(f"{where}: rate_limit {rate_limit!r}: {error}") from None
+
 	doc = inspect.getdoc(fn) or ""
 	summary, _, description = doc.partition("\n\n")
 	spec = EndpointSpec(
@@ -85,6 +100,7 @@ def build_spec(
 		input_model=input_model_for(fn),
 		summary=" ".join(summary.split()),
 		description=description.strip(),
+		rate_limit=policy,
 	)
 	if spec.mutates and "GET" in methods:
 		raise ValueError(

@@ -9,47 +9,134 @@ and machines sharing the Redis are exact. Time is Redis's own clock unless a tes
 """
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-# KEYS[1]: the limit's key. ARGV: emission interval (ms), burst, cost, now (ms, or "" for
-# Redis TIME). Returns {allowed, remaining, retry_after_ms, reset_after_ms}.
+# KEYS: one key per limit. ARGV: now (ms, or "" for Redis TIME), cost, then per limit its
+# emission interval (ms) and burst. A request is admitted only if every limit admits it, and
+# only then is it counted against all of them. Returns per limit
+# {allowed, remaining, retry_after_ms, reset_after_ms}, flattened.
 GCRA_SCRIPT = """
-local interval = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
-local now = tonumber(ARGV[4])
+local now = tonumber(ARGV[1])
+local cost = tonumber(ARGV[2])
 if not now then
 	local t = redis.call('TIME')
 	now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local tolerance = interval * burst
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local new_tat = tat + interval * cost
-local allow_at = new_tat - tolerance
-if now < allow_at then
-	local remaining = math.floor((now - (tat - tolerance)) / interval)
-	if remaining < 0 then remaining = 0 end
-	return {0, remaining, allow_at - now, tat - now}
+local n = #KEYS
+local tats, new_tats, tolerances, intervals = {}, {}, {}, {}
+local admitted = true
+for i = 1, n do
+	local interval = tonumber(ARGV[1 + 2 * i])
+	local tolerance = interval * tonumber(ARGV[2 + 2 * i])
+	local tat = tonumber(redis.call('GET', KEYS[i]) or now)
+	if tat < now then tat = now end
+	intervals[i], tolerances[i], tats[i] = interval, tolerance, tat
+	new_tats[i] = tat + interval * cost
+	if now < new_tats[i] - tolerance then admitted = false end
 end
-redis.call('SET', KEYS[1], new_tat, 'PX', math.max(1, math.ceil(new_tat - now)))
-return {1, math.floor((now - allow_at) / interval), 0, new_tat - now}
+local out = {}
+for i = 1, n do
+	local interval, tolerance = intervals[i], tolerances[i]
+	if admitted then
+		redis.call('SET', KEYS[i], new_tats[i], 'PX', math.max(1, math.ceil(new_tats[i] - now)))
+		out[#out + 1] = 1
+		out[#out + 1] = math.floor((now - (new_tats[i] - tolerance)) / interval)
+		out[#out + 1] = 0
+		out[#out + 1] = new_tats[i] - now
+	else
+		local remaining = math.floor((now - (tats[i] - tolerance)) / interval)
+		if remaining < 0 then remaining = 0 end
+		local allow_at = new_tats[i] - tolerance
+		out[#out + 1] = (now < allow_at) and 0 or 1
+		out[#out + 1] = remaining
+		out[#out + 1] = math.max(0, allow_at - now)
+		out[#out + 1] = tats[i] - now
+	end
+end
+return out
 """
 
 
 @dataclass(frozen=True)
+class Limit:
+	"""``limit`` requests per ``period`` seconds on ``key``; ``burst`` at once (default limit)."""
+
+	key: str
+	limit: int
+	period: int
+	burst: int | None = None
+	policy: str = "default"  # its name in the RateLimit headers
+
+	def __post_init__(self):
+		if self.limit < 1 or self.period < 1 or (self.burst is not None and self.burst < 1):
+			raise ValueError("limit, period and burst must be positive")
+
+
+# Whose requests share a counter: the API key (else the user, else the client address), the
+# user (guests by address), the client address, or everyone together.
+COUNTED_PER = ("principal", "user", "ip", "everyone")
+
+
+@dataclass(frozen=True)
+class Policy:
+	"""A declared limit (a Desk rule or an endpoint's own), before it is keyed to a caller."""
+
+	name: str
+	limit: int
+	period: int
+	burst: int | None = None
+	per: str = "principal"
+
+	def __post_init__(self):
+		if self.per not in COUNTED_PER:
+			raise ValueError(f"per must be one of {', '.join(COUNTED_PER)}, got {self.per!r}")
+		Limit(self.name, self.limit, self.period, self.burst)  # the same number rules
+
+	def for_caller(self, prefix: str, identity: str) -> Limit:
+		return Limit(f"{prefix}{self.name}:{identity}", self.limit, self.period, self.burst, self.name)
+
+
+@dataclass(frozen=True)
 class Decision:
-	allowed: bool
+	allowed: bool  # this limit alone would admit the request
 	limit: int
 	period: int
 	remaining: int
-	retry_after: float  # seconds until this request would be admitted (0 when admitted)
+	retry_after: float  # seconds until this limit would admit the request (0 when it does)
 	reset_after: float  # seconds until the full burst is available again
+	policy: str = "default"
 
 
 class GcraLimiter:
 	def __init__(self, redis_client):
 		self._script = redis_client.register_script(GCRA_SCRIPT)
+
+	def check_all(
+		self, limits: Sequence[Limit], *, cost: int = 1, now: float | None = None
+	) -> list[Decision]:
+		"""Every limit in one atomic round trip. The request is admitted when every decision
+		allows it; then (and only then) it has been counted against each limit."""
+		if cost < 1:
+			raise ValueError("cost must be positive")
+		if not limits:
+			return []
+		args = ["" if now is None else int(now * 1000), cost]
+		for limit in limits:
+			args += [limit.period * 1000 / limit.limit, limit.burst or limit.limit]
+		flat = self._script(keys=[limit.key for limit in limits], args=args)
+		return [
+			Decision(
+				allowed=bool(flat[4 * i]),
+				limit=limit.limit,
+				period=limit.period,
+				remaining=int(flat[4 * i + 1]),
+				retry_after=max(0.0, float(flat[4 * i + 2]) / 1000),
+				reset_after=max(0.0, float(flat[4 * i + 3]) / 1000),
+				policy=limit.policy,
+			)
+			for i, limit in enumerate(limits)
+		]
 
 	def check(
 		self,
@@ -61,34 +148,30 @@ class GcraLimiter:
 		cost: int = 1,
 		now: float | None = None,
 	) -> Decision:
-		if limit < 1 or period < 1 or cost < 1 or (burst is not None and burst < 1):
-			raise ValueError("limit, period, burst and cost must be positive")
-		interval_ms = period * 1000 / limit
-		allowed, remaining, retry_ms, reset_ms = self._script(
-			keys=[key],
-			args=[interval_ms, burst or limit, cost, "" if now is None else int(now * 1000)],
-		)
-		return Decision(
-			allowed=bool(allowed),
-			limit=limit,
-			period=period,
-			remaining=int(remaining),
-			retry_after=max(0.0, float(retry_ms) / 1000),
-			reset_after=max(0.0, float(reset_ms) / 1000),
-		)
+		return self.check_all([Limit(key, limit, period, burst)], cost=cost, now=now)[0]
 
 
-def rate_limit_headers(decision: Decision, policy: str = "default") -> dict[str, str]:
-	"""IETF draft-ietf-httpapi-ratelimit-headers fields and the common X-RateLimit-* trio;
-	``Retry-After`` when the request is refused. Times are whole seconds, rounded up."""
-	reset = math.ceil(decision.reset_after)
+def admitted(decisions: Sequence[Decision]) -> bool:
+	return all(decision.allowed for decision in decisions)
+
+
+def rate_limit_headers(decisions: Decision | Sequence[Decision]) -> dict[str, str]:
+	"""IETF draft-ietf-httpapi-ratelimit-headers fields and the common X-RateLimit-* trio.
+
+	``RateLimit-Policy`` lists every policy; ``RateLimit`` and ``X-RateLimit-*`` describe the
+	closest one (fewest remaining, then longest reset). ``Retry-After`` when refused. Times are
+	whole seconds, rounded up."""
+	if isinstance(decisions, Decision):
+		decisions = [decisions]
+	closest = min(decisions, key=lambda d: (d.remaining, -d.reset_after))
+	reset = math.ceil(closest.reset_after)
 	headers = {
-		"RateLimit-Policy": f'"{policy}";q={decision.limit};w={decision.period}',
-		"RateLimit": f'"{policy}";r={decision.remaining};t={reset}',
-		"X-RateLimit-Limit": str(decision.limit),
-		"X-RateLimit-Remaining": str(decision.remaining),
+		"RateLimit-Policy": ", ".join(f'"{d.policy}";q={d.limit};w={d.period}' for d in decisions),
+		"RateLimit": f'"{closest.policy}";r={closest.remaining};t={reset}',
+		"X-RateLimit-Limit": str(closest.limit),
+		"X-RateLimit-Remaining": str(closest.remaining),
 		"X-RateLimit-Reset": str(reset),
 	}
-	if not decision.allowed:
-		headers["Retry-After"] = str(max(1, math.ceil(decision.retry_after)))
+	if not admitted(decisions):
+		headers["Retry-After"] = str(max(1, math.ceil(max(d.retry_after for d in decisions))))
 	return headers

@@ -68,3 +68,17 @@ def bare_read_todo(name: str) -> dict:
 def toolkit_read_todo(name: Annotated[str, Field(min_length=1, max_length=140)]) -> dict:
 	_only_on_test_sites()
 	return frappe.db.get_value("ToDo", name, ["name", "status"], as_dict=True)
+
+
+@endpoint(methods="GET", allow_guest=True)
+def ping() -> dict:
+	"""Answer at once; the target of rate-limit tests and benchmarks (limits come from rules)."""
+	_only_on_test_sites()
+	return {"pong": True}
+
+
+@endpoint(methods="GET", allow_guest=True, rate_limit={"limit": 3, "period": 3600, "per": "ip"})
+def limited_in_code() -> dict:
+	"""An endpoint with its own limit declared in code: 3 per hour per client address."""
+	_only_on_test_sites()
+	return {"ok": True}

@@ -34,6 +34,7 @@ def endpoint(
 	permissions: Iterable[DocumentPermission | tuple[str, str, str]] = (),
 	status: int = 200,
 	xss_safe: bool = False,
+	rate_limit: tuple[int, int] | dict | None = None,
 ) -> Callable:
 	"""Declare an API endpoint; see the module docstring and README for each option.
 
@@ -44,11 +45,19 @@ def endpoint(
 	  document that ``argument`` names must hold.
 	- ``status``: 200, 201 for creations or 202 for accepted work.
 	- ``xss_safe``: for guest endpoints, skip Frappe's HTML sanitising of string inputs.
+	- ``rate_limit``: ``(limit, period_seconds)`` or ``{"limit", "period", "burst", "per"}``
+	  (``per``: principal, user, ip or everyone); enforced with the Desk rules (429).
 	"""
 
 	def decorate(fn: Callable) -> Callable:
 		spec = build_spec(
-			fn, methods=methods, allow_guest=allow_guest, roles=roles, permissions=permissions, status=status
+			fn,
+			methods=methods,
+			allow_guest=allow_guest,
+			roles=roles,
+			permissions=permissions,
+			status=status,
+			rate_limit=rate_limit,
 		)
 
 		def api_endpoint(**kwargs):

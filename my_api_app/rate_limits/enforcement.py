@@ -1,0 +1,90 @@
+"""Rate limits on every /api/ request, after authentication.
+
+The hook is an ``auth_hooks`` entry: Frappe runs those inside ``validate_auth`` once the
+session, Frappe's keys, OAuth and this app's keys have set the user, so limits can be keyed
+on the caller. (Requests whose credentials Frappe rejects end in 401 before this runs.)
+
+Every limit that applies (matching Desk rules, or the site default, plus the endpoint's own)
+is checked in one Redis round trip (``core.rate_limit``); the request is admitted only if all
+admit it. Every response under a limit carries the RateLimit headers; a refusal is 429 with
+``Retry-After``. If Redis cannot be reached the request goes on (fail-open, the default), or
+gets 503 when the site config sets ``my_api_app_rate_limit_fail_closed``.
+"""
+
+import frappe
+from redis import Redis
+from redis.exceptions import RedisError
+
+from my_api_app.api_keys import principal
+from my_api_app.core.errors import ApiError, RateLimited
+from my_api_app.core.rate_limit import GcraLimiter, admitted, rate_limit_headers
+from my_api_app.rate_limits import rules
+from my_api_app.toolkit import request_context
+
+KEY_PREFIX = "my_api_app:rl:"
+_limiters: dict[str, GcraLimiter] = {}  # per process, by Redis URL
+
+
+def enforce() -> None:
+	request = frappe.request
+	if not request.path.startswith("/api/") or request.method == "OPTIONS":
+		return
+	user = frappe.session.user
+	caller = principal.current()
+	api_key = caller.api_key if caller else None
+	policies = rules.matching_policies(request.path, user, api_key)
+	endpoint = request_context.current_endpoint()
+	if endpoint is not None and endpoint.rate_limit is not None:
+		policies.append(endpoint.rate_limit)
+	if not policies:
+		return
+	address = request_context.client_ip()
+	prefix = frappe.safe_decode(frappe.cache.make_key(KEY_PREFIX))
+	limits = [policy.for_caller(prefix, _identity(policy.per, user, api_key, address)) for policy in policies]
+	try:
+		decisions = _limiter().check_all(limits)
+	except RedisError:
+		frappe.logger("my_api_app").warning("rate limit Redis unreachable", exc_info=True)
+		if frappe.conf.get("my_api_app_rate_limit_fail_closed"):
+			_refuse(
+				ApiError(
+					"Rate limiting is unavailable; retry shortly.", status=503, headers={"Retry-After": "5"}
+				)
+			)
+		return
+	headers = rate_limit_headers(decisions)
+	request_context.add_response_headers(headers)
+	if not admitted(decisions):
+		refused = next(decision for decision in decisions if not decision.allowed)
+		_refuse(
+			RateLimited(
+				f"Rate limit {refused.policy!r} exceeded: {refused.limit} requests per "
+				f"{refused.period} seconds. Retry after {headers['Retry-After']} seconds.",
+				headers=headers,
+			)
+		)
+
+
+def _identity(per: str, user: str, api_key: str | None, address: str | None) -> str:
+	if per == "everyone":
+		return "*"
+	if per == "principal" and api_key:
+		return f"key:{api_key}"
+	if per in ("principal", "user") and user != "Guest":
+		return f"user:{user}"
+	return f"ip:{address}"
+
+
+def _limiter() -> GcraLimiter:
+	url = frappe.conf.get("my_api_app_rate_limit_redis") or ""
+	if url not in _limiters:
+		client = (
+			Redis.from_url(url, socket_connect_timeout=0.25, socket_timeout=0.25) if url else frappe.cache
+		)
+		_limiters[url] = GcraLimiter(client)
+	return _limiters[url]
+
+
+def _refuse(error: ApiError) -> None:
+	request_context.note_error(error)
+	raise error

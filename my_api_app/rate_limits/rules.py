@@ -1,0 +1,105 @@
+"""The Desk rules (API Rate Limit) as the request hook reads them: cached, matched per request."""
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+import frappe
+
+from my_api_app.core.rate_limit import Policy
+
+CACHE_KEY = "my_api_app:rate_limit_rules"
+COUNTED_PER = {
+	"API key, else user, else IP": "principal",
+	"User": "user",
+	"IP address": "ip",
+	"Everyone together": "everyone",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+	policy: Policy
+	path_pattern: str
+	applies_to: str
+	role: str | None
+	user: str | None
+	api_key: str | None
+	is_default: bool
+
+	def matches_path(self, path: str) -> bool:
+		return fnmatchcase(path, self.path_pattern)
+
+	def applies(self, user: str, api_key: str | None, roles: list[str]) -> bool:
+		match self.applies_to:
+			case "Guests":
+				return user == "Guest"
+			case "Authenticated":
+				return user != "Guest"
+			case "Role":
+				return self.role in roles
+			case "User":
+				return self.user == user
+			case "API Key":
+				return self.api_key == api_key
+		return True  # Everyone
+
+
+def enabled_rules() -> list[Rule]:
+	"""Every enabled rule (cached in Redis; dropped when any rule changes)."""
+	rows = frappe.cache.get_value(CACHE_KEY)
+	if rows is None:
+		rows = frappe.get_all(
+			"API Rate Limit",
+			filters={"enabled": 1},
+			fields=[
+				"rule_name",
+				"path_pattern",
+				"applies_to",
+				"role",
+				"user",
+				"api_key",
+				"is_default",
+				"counted_per",
+				"limit",
+				"period",
+				"burst",
+			],
+			order_by="rule_name",
+		)
+		rows = [dict(row) for row in rows]
+		frappe.cache.set_value(CACHE_KEY, rows)
+	return [_rule(row) for row in rows]
+
+
+def _rule(row: dict) -> Rule:
+	return Rule(
+		policy=Policy(
+			name=row["rule_name"],
+			limit=row["limit"],
+			period=row["period"],
+			burst=row["burst"] or None,
+			per=COUNTED_PER[row["counted_per"]],
+		),
+		path_pattern=row["path_pattern"],
+		applies_to=row["applies_to"],
+		role=row["role"],
+		user=row["user"],
+		api_key=row["api_key"],
+		is_default=bool(row["is_default"]),
+	)
+
+
+def matching_policies(path: str, user: str, api_key: str | None) -> list[Policy]:
+	"""The policies of the rules that match this request; the site default ones only when no
+	other rule does."""
+	candidates = [rule for rule in enabled_rules() if rule.matches_path(path)]
+	if not candidates:
+		return []
+	roles = frappe.get_roles(user) if any(rule.applies_to == "Role" for rule in candidates) else []
+	matched = [rule for rule in candidates if rule.applies(user, api_key, roles)]
+	specific = [rule.policy for rule in matched if not rule.is_default]
+	return specific or [rule.policy for rule in matched if rule.is_default]
+
+
+def forget() -> None:
+	frappe.cache.delete_value(CACHE_KEY)
