@@ -125,7 +125,9 @@ def test_scopes_name_what_is_missing(member):
 
 def test_roll_with_overlap(member, key):
 	_, site = member
-	rolled = site.method("POST", ROLL, json={"api_key": key["name"], "overlap_minutes": 5}).json()["message"]["data"]
+	rolled = site.method("POST", ROLL, json={"api_key": key["name"], "overlap_minutes": 5}).json()["message"][
+		"data"
+	]
 	assert as_key(key).method("GET", WHOAMI).status_code == 200
 	assert as_key(rolled).method("GET", WHOAMI).status_code == 200
 	site.method("POST", ROLL, json={"api_key": key["name"], "overlap_minutes": 0})
