@@ -8,6 +8,8 @@ app_description = (
 app_email = "developers@my-api-app.invalid"
 app_license = "mit"
 
+after_install = "my_api_app.install.after_install"
+
 # Request flow (docs/architecture.md): request id and endpoint lookup first, then this app's
 # credentials (API keys, JWTs; anything else is left to Frappe), then Frappe authenticates,
 # then the endpoint runs; the response gets the request id and error body.

@@ -26,7 +26,7 @@ class TestRateLimits(FrappeTestCase):
 		frappe.cache.delete_keys(enforcement.KEY_PREFIX)
 
 	def tearDown(self):
-		frappe.db.delete("API Rate Limit")
+		frappe.db.delete("API Rate Limit", {"rule_name": ("like", "test-%")})
 		frappe.db.commit()
 		rules.forget()
 
@@ -81,6 +81,10 @@ class TestRateLimits(FrappeTestCase):
 		self.assertEqual([r.status_code for r in self.ping(2, auth=self.alice)], [200, 429])
 		statuses = [r.status_code for r in self.ping(6, auth=self.bob)]
 		self.assertEqual(statuses, [200] * 5 + [429])
+
+	def test_the_installed_site_default_is_disabled(self):
+		rule = frappe.get_doc("API Rate Limit", "Site default")
+		self.assertEqual((rule.enabled, rule.is_default, rule.path_pattern), (0, 1, "/api/*"))
 
 	def test_disabled_and_unmatched_rules_do_nothing(self):
 		self.rule(limit=1, enabled=0)
