@@ -1,9 +1,9 @@
 """API Key records as authentication reads them: from Redis, never from the database twice.
 
 A request authenticated by an API key reads the key's record from the site cache. The record
-is dropped from the cache whenever the key changes (revoke, roll, edit, delete), so a
-revocation takes effect on the very next request. Unknown key ids are cached as absent for a
-few minutes, so guessing keys does not reach the database on every attempt.
+is invalidated once any change to the key commits (revoke, roll, edit, delete), so a
+revocation takes effect on the very next request (``toolkit.committed_cache``). Unknown key
+ids are cached as absent too, so guessing keys does not reach the database on every attempt.
 
 Last use (time and address) is buffered in a Redis hash and written to the API Key rows by
 the scheduler every minute, so a request never writes to the database to record it.
@@ -17,9 +17,10 @@ from frappe.utils import get_datetime, now_datetime
 from redis.exceptions import ResponseError
 
 from my_api_app.core import client_ip
+from my_api_app.toolkit import committed_cache
 
 RECORD_CACHE = "my_api_app:api_key:"
-ABSENT_SECONDS = 300
+RECORD_SECONDS = 24 * 3600  # idle keys leave the cache; changes invalidate at once
 LAST_USED = "my_api_app:api_key_last_used"
 LAST_USED_FLUSHING = "my_api_app:api_key_last_used:flushing"
 
@@ -53,17 +54,13 @@ class KeyRecord:
 
 def get(key_id: str) -> KeyRecord | None:
 	"""The record of ``key_id``, or None for a key that does not exist."""
-	cached = frappe.cache.get_value(RECORD_CACHE + key_id)
-	if cached is None:
-		cached = _load(key_id)
-		frappe.cache.set_value(
-			RECORD_CACHE + key_id, cached, expires_in_sec=None if cached else ABSENT_SECONDS
-		)
-	return KeyRecord(**cached) if cached else None
+	record = committed_cache.get(RECORD_CACHE + key_id, lambda: _load(key_id), expires_in_sec=RECORD_SECONDS)
+	return KeyRecord(**record) if record else None
 
 
 def forget(key_id: str) -> None:
-	frappe.cache.delete_value(RECORD_CACHE + key_id)
+	"""The key changed: readers reload it once the change commits."""
+	committed_cache.invalidate_on_commit(RECORD_CACHE + key_id)
 
 
 def _load(key_id: str) -> dict:
@@ -126,7 +123,7 @@ def flush_last_used() -> None:
 	hash and are written next time instead of being lost.
 	"""
 	flushing = frappe.cache.make_key(LAST_USED_FLUSHING)
-	if not frappe.cache.exists(flushing):
+	if not frappe.cache.exists(LAST_USED_FLUSHING):  # else finish the flush that was cut short
 		try:
 			frappe.cache.rename(frappe.cache.make_key(LAST_USED), flushing)
 		except ResponseError:  # nothing was used since the last flush

@@ -193,6 +193,7 @@ class TestAuthentication(APIKeyTestCase):
 		key, secret, _ = self.create_key()
 		expired, expired_secret, _ = self.create_key()
 		frappe.db.set_value("API Key", expired, "expires_at", add_to_date(now_datetime(), minutes=-1))
+		store.forget(expired)  # set_value runs no hooks
 		frappe.db.commit()
 		revoked, revoked_secret, _ = self.create_key()
 		frappe.get_doc("API Key", revoked).revoke("test")
@@ -200,7 +201,6 @@ class TestAuthentication(APIKeyTestCase):
 		disabled, disabled_secret, _ = self.create_key()
 		frappe.get_doc("API Key", disabled).update({"enabled": 0}).save(ignore_permissions=True)
 		frappe.db.commit()
-		store.forget(expired)
 		attempts = {
 			"unknown key": token_header(api_key_format.new_key_id(), secret),
 			"wrong secret": token_header(key, api_key_format.new_secret()),
@@ -330,6 +330,14 @@ class TestAuthentication(APIKeyTestCase):
 		self.assertEqual(self.call(WHOAMI, token_header(key, secret))[0].status_code, 401)
 		doc = frappe.get_doc("API Key", key)
 		self.assertEqual((doc.revoked, doc.revoked_by, doc.revocation_reason), (1, OWNER, "leaked"))
+
+	def test_revocation_is_not_lost_to_a_request_that_read_the_old_row(self):
+		key, secret, _ = self.create_key()
+		frappe.get_doc("API Key", key).revoke("race")  # not committed yet
+		# meanwhile a request misses the cache and caches the committed, unrevoked row
+		self.assertEqual(self.call(WHOAMI, token_header(key, secret))[0].status_code, 200)
+		frappe.db.commit()
+		self.assertEqual(self.call(WHOAMI, token_header(key, secret))[0].status_code, 401)
 
 	def test_roll_keeps_the_old_secret_for_the_overlap(self):
 		key, old, _ = self.create_key()

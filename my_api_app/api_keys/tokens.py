@@ -23,6 +23,7 @@ from my_api_app.api_keys.principal import Principal
 from my_api_app.core import jwt_tokens
 from my_api_app.core.errors import Unauthenticated
 from my_api_app.core.scopes import ScopeSet
+from my_api_app.toolkit import committed_cache
 
 DEFAULT_LIFETIME = 15 * 60
 MIN_LIFETIME = 60
@@ -94,20 +95,21 @@ def retire_expired_signing_keys() -> None:
 
 def verifying_keys() -> dict[str, jwt_tokens.SigningKey]:
 	"""kid -> public key of every key that may verify (cached; dropped when a key changes)."""
-	keys = frappe.cache.get_value(VERIFYING_KEYS_CACHE)
-	if keys is None:
-		keys = {
-			row.name: (row.algorithm, row.public_key)
-			for row in frappe.get_all(
-				"API Signing Key",
-				filters={"status": ("in", ("Active", "Verify Only"))},
-				fields=["name", "algorithm", "public_key"],
-			)
-		}
-		frappe.cache.set_value(VERIFYING_KEYS_CACHE, keys)
+	keys = committed_cache.get(VERIFYING_KEYS_CACHE, _load_verifying_keys)
 	return {
 		kid: jwt_tokens.SigningKey(kid=kid, algorithm=algorithm, public_key_pem=public_key)
 		for kid, (algorithm, public_key) in keys.items()
+	}
+
+
+def _load_verifying_keys() -> dict[str, tuple[str, str]]:
+	return {
+		row.name: (row.algorithm, row.public_key)
+		for row in frappe.get_all(
+			"API Signing Key",
+			filters={"status": ("in", ("Active", "Verify Only"))},
+			fields=["name", "algorithm", "public_key"],
+		)
 	}
 
 
@@ -118,7 +120,7 @@ def public_jwk(key: jwt_tokens.SigningKey) -> dict:
 
 
 def forget_verifying_keys() -> None:
-	frappe.cache.delete_value(VERIFYING_KEYS_CACHE)
+	committed_cache.invalidate_on_commit(VERIFYING_KEYS_CACHE)
 
 
 # Tokens
@@ -192,25 +194,24 @@ def revoke(jti: str, api_key: str, expires_at: int) -> None:
 				"revoked_by": frappe.session.user,
 			}
 		).insert(ignore_permissions=True)
-	frappe.cache.delete_value(REVOKED_CACHE)
+	committed_cache.invalidate_on_commit(REVOKED_CACHE)
 
 
 def revoked_token_ids() -> frozenset[str]:
-	revoked = frappe.cache.get_value(REVOKED_CACHE)
-	if revoked is None:
-		revoked = frozenset(
+	return committed_cache.get(
+		REVOKED_CACHE,
+		lambda: frozenset(
 			frappe.get_all(
 				"API Token Revocation", filters={"expires_at": (">=", _now_minus_leeway())}, pluck="name"
 			)
-		)
-		frappe.cache.set_value(REVOKED_CACHE, revoked)
-	return revoked
+		),
+	)
 
 
 def delete_expired_revocations() -> None:
 	"""Scheduler (daily): a revoked token that has expired anyway needs no entry."""
 	frappe.db.delete("API Token Revocation", {"expires_at": ("<", _now_minus_leeway())})
-	frappe.cache.delete_value(REVOKED_CACHE)
+	committed_cache.invalidate_on_commit(REVOKED_CACHE)
 
 
 def _now_minus_leeway() -> datetime:

@@ -6,6 +6,7 @@ from fnmatch import fnmatchcase
 import frappe
 
 from my_api_app.core.rate_limit import Policy
+from my_api_app.toolkit import committed_cache
 
 CACHE_KEY = "my_api_app:rate_limit_rules"
 COUNTED_PER = {
@@ -45,10 +46,14 @@ class Rule:
 
 
 def enabled_rules() -> list[Rule]:
-	"""Every enabled rule (cached in Redis; dropped when any rule changes)."""
-	rows = frappe.cache.get_value(CACHE_KEY)
-	if rows is None:
-		rows = frappe.get_all(
+	"""Every enabled rule (cached in Redis; reloaded once a change to any rule commits)."""
+	return [_rule(row) for row in committed_cache.get(CACHE_KEY, _load)]
+
+
+def _load() -> list[dict]:
+	return [
+		dict(row)
+		for row in frappe.get_all(
 			"API Rate Limit",
 			filters={"enabled": 1},
 			fields=[
@@ -66,9 +71,7 @@ def enabled_rules() -> list[Rule]:
 			],
 			order_by="rule_name",
 		)
-		rows = [dict(row) for row in rows]
-		frappe.cache.set_value(CACHE_KEY, rows)
-	return [_rule(row) for row in rows]
+	]
 
 
 def _rule(row: dict) -> Rule:
@@ -102,4 +105,4 @@ def matching_policies(path: str, user: str, api_key: str | None) -> list[Policy]
 
 
 def forget() -> None:
-	frappe.cache.delete_value(CACHE_KEY)
+	committed_cache.invalidate_on_commit(CACHE_KEY)

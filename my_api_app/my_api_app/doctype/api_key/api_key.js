@@ -46,7 +46,8 @@ frappe.ui.form.on("API Key", {
 			frm.set_value("user", frappe.session.user);
 		}
 		if (frm.is_new() && !frm.doc.expires_at && !frm.doc.never_expires) {
-			frm.set_value("expires_at", frappe.datetime.add_days(frappe.datetime.now_datetime(), 90));
+			const in_90_days = moment(frappe.datetime.now_datetime()).add(90, "days");
+			frm.set_value("expires_at", in_90_days.format(frappe.defaultDatetimeFormat));
 		}
 	},
 
@@ -62,7 +63,8 @@ frappe.ui.form.on("API Key", {
 			return;
 		}
 		if (frm.doc.revoked) {
-			frm.dashboard.set_headline_alert(__("Revoked: this key and its tokens no longer work."), "red");
+			frm.page.set_indicator(__("Revoked"), "red");
+			frm.set_intro(__("Revoked: this key and its tokens no longer work."), "red");
 			return;
 		}
 		frm.add_custom_button(__("Roll Secret"), () => {
@@ -72,13 +74,13 @@ frappe.ui.form.on("API Key", {
 					label: __("Old secret keeps working for (minutes)"),
 					fieldtype: "Int",
 					default: 60,
-					reqd: 1,
+					description: __("0 stops the old secret at once."),
 				},
 				(values) =>
 					call_and_reload(
 						frm,
 						"roll_secret",
-						{ api_key: frm.doc.name, overlap_minutes: values.overlap_minutes },
+						{ api_key: frm.doc.name, overlap_minutes: values.overlap_minutes || 0 },
 						(data) => show_secret(frm, data.secret, __("New secret"))
 					),
 				__("Roll Secret"),

@@ -1,0 +1,34 @@
+"""Redis cache entries that a committed change invalidates without a race.
+
+Deleting a cache entry when a document changes is not enough: a request that misses the cache
+just before the change commits reads the old row and writes it back to the cache after the
+delete, where it stays. So each entry carries the generation it was loaded under, and the
+generation is bumped only *after* the change commits (``frappe.db.after_commit``). A load that
+read the old row is tagged with the old generation, and the next reader reloads. One Redis
+round trip (MGET) per read on a warm cache.
+"""
+
+import pickle
+from collections.abc import Callable
+from typing import Any
+
+import frappe
+
+
+def get(key: str, load: Callable[[], Any], *, expires_in_sec: int | None = None) -> Any:
+	"""The cached value of ``key``, or ``load()`` (then cached) when absent or stale."""
+	generation_key, value_key = frappe.cache.make_key(key + ":generation"), frappe.cache.make_key(key)
+	raw_generation, raw_value = frappe.cache.mget([generation_key, value_key])
+	generation = int(raw_generation or 0)
+	if raw_value is not None:
+		cached_generation, value = pickle.loads(raw_value)
+		if cached_generation == generation:
+			return value
+	value = load()
+	frappe.cache.set(value_key, pickle.dumps((generation, value)), ex=expires_in_sec)
+	return value
+
+
+def invalidate_on_commit(key: str) -> None:
+	"""``key`` is stale once the current transaction commits (nothing happens on rollback)."""
+	frappe.db.after_commit.add(lambda: frappe.cache.incr(frappe.cache.make_key(key + ":generation")))
