@@ -2,12 +2,15 @@
 
 Point them at a running site served by gunicorn with 2 workers, e.g.
 	cd ~/frappe-bench/sites && ../env/bin/gunicorn -b 127.0.0.1:8000 -w 2 --threads 4 frappe.app:application
-and set BENCH_URL (default http://127.0.0.1:8000), BENCH_SITE, BENCH_ADMIN_PASSWORD.
+and set BENCH_URL (default http://127.0.0.1:8000), BENCH_SITE, BENCH_ADMIN_PASSWORD; benchmarks that
+read MariaDB's status counters also use BENCH_DB_HOST, BENCH_DB_PORT, BENCH_DB_USER, BENCH_DB_PASSWORD
+(default root/root on 127.0.0.1:3306).
 The site must have allow_tests set: the benchmark endpoints live in my_api_app.tests.endpoints.
 """
 
 import os
 import statistics
+import subprocess
 import threading
 import time
 import uuid
@@ -18,6 +21,10 @@ import requests
 URL = os.environ.get("BENCH_URL", "http://127.0.0.1:8000")
 SITE = os.environ.get("BENCH_SITE", "dev.localhost")
 ADMIN_PASSWORD = os.environ.get("BENCH_ADMIN_PASSWORD", "admin")
+DB_HOST = os.environ.get("BENCH_DB_HOST", "127.0.0.1")
+DB_PORT = int(os.environ.get("BENCH_DB_PORT", "3306"))
+DB_USER = os.environ.get("BENCH_DB_USER", "root")
+DB_PASSWORD = os.environ.get("BENCH_DB_PASSWORD", "root")
 
 
 def session(auth: str | None = None) -> requests.Session:
@@ -40,11 +47,44 @@ def new_user_token(admin: requests.Session) -> tuple[str, str]:
 	admin.post(
 		f"{URL}/api/resource/User", json={"email": email, "first_name": "Bench", "send_welcome_email": 0}
 	).raise_for_status()
+	return email, user_token(admin, email)
+
+
+def user_token(admin: requests.Session, email: str) -> str:
+	"""'token key:secret' of a user's Frappe API key; a new secret replaces the user's old one."""
 	secret = admin.post(
 		f"{URL}/api/method/frappe.core.doctype.user.user.generate_keys", json={"user": email}
 	).json()["message"]["api_secret"]
 	key = admin.get(f"{URL}/api/resource/User/{email}").json()["data"]["api_key"]
-	return email, f"token {key}:{secret}"
+	return f"token {key}:{secret}"
+
+
+def global_status_reader(names: tuple[str, ...]) -> Callable[[], dict[str, int]]:
+	"""A function that reads MariaDB's global status counters ``names`` over TCP: with pymysql
+	when it is installed (the bench env has it), otherwise with the ``mysql`` client."""
+	query = "SHOW GLOBAL STATUS WHERE Variable_name IN ({})".format(", ".join(f"'{n}'" for n in names))
+	try:
+		import pymysql
+	except ImportError:
+		command = ["mysql", "-h", DB_HOST, "-P", str(DB_PORT), "-u", DB_USER, "-N", "-B", "-e", query]
+		env = {**os.environ, "MYSQL_PWD": DB_PASSWORD}
+
+		def read() -> dict[str, int]:
+			out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+			return {name: int(value) for name, value in (line.split("\t") for line in out.splitlines())}
+
+		return read
+
+	connection = pymysql.connect(
+		host=DB_HOST, port=DB_PORT, user=DB_USER, password=DB_PASSWORD, autocommit=True
+	)
+
+	def read() -> dict[str, int]:
+		with connection.cursor() as cursor:
+			cursor.execute(query)
+			return {name: int(value) for name, value in cursor.fetchall()}
+
+	return read
 
 
 def throughput(send: Callable[[requests.Session], int], make_session, seconds: float, clients: int) -> float:

@@ -21,10 +21,11 @@ def api_request(
 	headers: dict | None = None,
 	auth: tuple[str, str] | None = None,
 	remote_addr: str = "127.0.0.1",
+	site: str | None = None,
 ) -> TestResponse:
 	import frappe.app
 
-	site = frappe.local.site
+	site = site or frappe.local.site  # pass it when calling from a thread of the test's own
 	all_headers = {"X-Frappe-Site-Name": site, **(headers or {})}
 	if auth:
 		all_headers["Authorization"] = f"token {auth[0]}:{auth[1]}"

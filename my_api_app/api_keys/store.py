@@ -66,28 +66,21 @@ def forget(key_id: str) -> None:
 def _load(key_id: str) -> dict:
 	"""The record as a plain dict ({} when there is no such key); plain data pickles safely
 	across code versions."""
-	row = frappe.db.get_value(
-		"API Key",
-		key_id,
-		[
-			"name",
-			"user",
-			"secret_hash",
-			"previous_secret_hash",
-			"previous_secret_valid_until",
-			"expires_at",
-			"never_expires",
-			"enabled",
-			"revoked",
-			"allowed_ip_ranges",
-		],
-		as_dict=True,
+	rows = committed_cache.latest_rows(
+		"""select name, user, secret_hash, previous_secret_hash, previous_secret_valid_until,
+			expires_at, never_expires, enabled, revoked, allowed_ip_ranges
+		from `tabAPI Key` where name = %s""",
+		(key_id,),
 	)
-	if not row:
+	if not rows:
 		return {}
-	scopes = frappe.get_all(
-		"API Key Scope", filters={"parent": key_id, "parenttype": "API Key"}, pluck="scope"
-	)
+	row = rows[0]
+	scopes = [
+		scope.scope
+		for scope in committed_cache.latest_rows(
+			"select scope from `tabAPI Key Scope` where parent = %s and parenttype = 'API Key'", (key_id,)
+		)
+	]
 	return {
 		"name": row.name,
 		"user": row.user,

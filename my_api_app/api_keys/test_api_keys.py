@@ -2,6 +2,8 @@
 real request pipeline (hooks, auth, permissions, commit)."""
 
 import base64
+import threading
+import time
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -331,12 +333,35 @@ class TestAuthentication(APIKeyTestCase):
 		doc = frappe.get_doc("API Key", key)
 		self.assertEqual((doc.revoked, doc.revoked_by, doc.revocation_reason), (1, OWNER, "leaked"))
 
-	def test_revocation_is_not_lost_to_a_request_that_read_the_old_row(self):
+	def test_a_request_during_an_uncommitted_revocation_waits_for_it(self):
 		key, secret, _ = self.create_key()
-		frappe.get_doc("API Key", key).revoke("race")  # not committed yet
-		# meanwhile a request misses the cache and caches the committed, unrevoked row
-		self.assertEqual(self.call(WHOAMI, token_header(key, secret))[0].status_code, 200)
+		frappe.get_doc("API Key", key).revoke("race")  # not committed yet; the row is locked
+		statuses, site = [], frappe.local.site
+		during = threading.Thread(
+			target=lambda: statuses.append(
+				api_request("GET", WHOAMI, headers=token_header(key, secret), site=site).status_code
+			)
+		)
+		during.start()
+		time.sleep(1)  # the request misses the cache and waits on the row
 		frappe.db.commit()
+		during.join()
+		self.assertEqual(statuses, [401])
+		self.assertEqual(self.call(WHOAMI, token_header(key, secret))[0].status_code, 401)
+
+	def test_revocation_is_not_lost_to_a_request_with_an_older_snapshot(self):
+		key, secret, _ = self.create_key()
+		frappe.db.sql("select name from `tabAPI Key` limit 1")  # this transaction's snapshot starts now
+		response = api_request(
+			"POST",
+			"/api/method/my_api_app.api.keys.revoke_key",
+			json={"api_key": key, "reason": "race"},
+			auth=self.owner_frappe_key,
+		)
+		self.assertEqual(response.status_code, 200)
+		# the cache is stale; a reload from this (older) snapshot must still see the revocation
+		self.assertTrue(store.get(key).revoked)
+		frappe.db.rollback()
 		self.assertEqual(self.call(WHOAMI, token_header(key, secret))[0].status_code, 401)
 
 	def test_roll_keeps_the_old_secret_for_the_overlap(self):

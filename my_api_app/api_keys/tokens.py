@@ -103,14 +103,11 @@ def verifying_keys() -> dict[str, jwt_tokens.SigningKey]:
 
 
 def _load_verifying_keys() -> dict[str, tuple[str, str]]:
-	return {
-		row.name: (row.algorithm, row.public_key)
-		for row in frappe.get_all(
-			"API Signing Key",
-			filters={"status": ("in", ("Active", "Verify Only"))},
-			fields=["name", "algorithm", "public_key"],
-		)
-	}
+	rows = committed_cache.latest_rows(
+		"""select name, algorithm, public_key from `tabAPI Signing Key`
+		where status in ('Active', 'Verify Only')"""
+	)
+	return {row.name: (row.algorithm, row.public_key) for row in rows}
 
 
 def public_jwk(key: jwt_tokens.SigningKey) -> dict:
@@ -201,8 +198,9 @@ def revoked_token_ids() -> frozenset[str]:
 	return committed_cache.get(
 		REVOKED_CACHE,
 		lambda: frozenset(
-			frappe.get_all(
-				"API Token Revocation", filters={"expires_at": (">=", _now_minus_leeway())}, pluck="name"
+			row.name
+			for row in committed_cache.latest_rows(
+				"select name from `tabAPI Token Revocation` where expires_at >= %s", (_now_minus_leeway(),)
 			)
 		),
 	)

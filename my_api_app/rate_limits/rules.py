@@ -53,23 +53,10 @@ def enabled_rules() -> list[Rule]:
 def _load() -> list[dict]:
 	return [
 		dict(row)
-		for row in frappe.get_all(
-			"API Rate Limit",
-			filters={"enabled": 1},
-			fields=[
-				"rule_name",
-				"path_pattern",
-				"applies_to",
-				"role",
-				"user",
-				"api_key",
-				"is_default",
-				"counted_per",
-				"limit",
-				"period",
-				"burst",
-			],
-			order_by="rule_name",
+		for row in committed_cache.latest_rows(
+			"""select rule_name, path_pattern, applies_to, role, user, api_key, is_default, counted_per,
+				`limit`, period, burst
+			from `tabAPI Rate Limit` where enabled = 1 order by rule_name"""
 		)
 	]
 

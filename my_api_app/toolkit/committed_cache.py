@@ -6,6 +6,10 @@ delete, where it stays. So each entry carries the generation it was loaded under
 generation is bumped only *after* the change commits (``frappe.db.after_commit``). A load that
 read the old row is tagged with the old generation, and the next reader reloads. One Redis
 round trip (MGET) per read on a warm cache.
+
+Loaders must read with ``latest_rows``: under REPEATABLE READ a request whose snapshot began
+before the change committed would otherwise load the old rows after seeing the new
+generation, and cache them under it.
 """
 
 import pickle
@@ -17,7 +21,7 @@ import frappe
 
 def get(key: str, load: Callable[[], Any], *, expires_in_sec: int | None = None) -> Any:
 	"""The cached value of ``key``, or ``load()`` (then cached) when absent or stale."""
-	generation_key, value_key = frappe.cache.make_key(key + ":generation"), frappe.cache.make_key(key)
+	generation_key, value_key = _keys(key)
 	raw_generation, raw_value = frappe.cache.mget([generation_key, value_key])
 	generation = int(raw_generation or 0)
 	if raw_value is not None:
@@ -31,4 +35,16 @@ def get(key: str, load: Callable[[], Any], *, expires_in_sec: int | None = None)
 
 def invalidate_on_commit(key: str) -> None:
 	"""``key`` is stale once the current transaction commits (nothing happens on rollback)."""
-	frappe.db.after_commit.add(lambda: frappe.cache.incr(frappe.cache.make_key(key + ":generation")))
+	generation_key, _ = _keys(key)
+	frappe.db.after_commit.add(lambda: frappe.cache.incr(generation_key))
+
+
+def latest_rows(query: str, values: tuple = ()) -> list[frappe._dict]:
+	"""Rows as last committed, whatever this transaction's snapshot: a locking (shared) read,
+	which also waits for a change in flight to commit or roll back."""
+	return frappe.db.sql(f"{query} lock in share mode", values, as_dict=True)
+
+
+def _keys(key: str) -> tuple[bytes, bytes]:
+	"""(generation key, value key); "c1" names this storage format."""
+	return frappe.cache.make_key(f"{key}:c1:generation"), frappe.cache.make_key(f"{key}:c1")

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import jwt
 import pytest
-from conftest import Site
+from e2e_site import Site
 from test_toolkit_http import assert_error
 
 CREATE_KEY = "my_api_app.api.keys.create_key"

@@ -4,7 +4,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import Site, make_user
+from e2e_site import Site, make_user
 from test_toolkit_http import assert_error
 
 PING = "/api/method/my_api_app.tests.endpoints.ping"
@@ -47,7 +47,10 @@ def test_exactly_n_of_200_concurrent_five_times_in_a_row(rule, admin):
 		name = rule(limit=50, counted_per="Everyone together")
 		responses = burst([Site()], CONCURRENT)
 		statuses = [r.status_code for r in responses]
-		assert statuses.count(200) == 50 and statuses.count(429) == CONCURRENT - 50, (statuses, responses[0].text)
+		assert statuses.count(200) == 50 and statuses.count(429) == CONCURRENT - 50, (
+			statuses,
+			responses[0].text,
+		)
 		refused = next(r for r in responses if r.status_code == 429)
 		body = assert_error(refused, 429, "rate_limited")
 		assert name in body["error"]["detail"]

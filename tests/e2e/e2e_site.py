@@ -1,0 +1,44 @@
+"""The site under test, as the HTTP tests (and the browser tests' REST checks) reach it."""
+
+import os
+import uuid
+
+import requests
+
+
+class Site:
+	"""A requests session bound to the site under test."""
+
+	def __init__(self, auth: str | None = None):
+		self.url = os.environ["MY_API_APP_E2E_URL"]
+		self.session = requests.Session()
+		self.session.headers["Host"] = os.environ["MY_API_APP_E2E_SITE"]
+		if auth:
+			self.session.headers["Authorization"] = auth
+
+	def request(self, method: str, path: str, **kwargs) -> requests.Response:
+		return self.session.request(method, self.url + path, timeout=30, **kwargs)
+
+	def method(self, http_method: str, dotted: str, **kwargs) -> requests.Response:
+		return self.request(http_method, f"/api/method/{dotted}", **kwargs)
+
+
+def make_user(admin: Site, roles: tuple[str, ...] = ()) -> tuple[str, Site]:
+	"""A new user with the given roles, and a Site that calls as them with a Frappe API key."""
+	email = f"e2e-{uuid.uuid4().hex[:10]}@example.com"
+	response = admin.request(
+		"POST",
+		"/api/resource/User",
+		json={
+			"email": email,
+			"first_name": "E2E",
+			"send_welcome_email": 0,
+			"roles": [{"role": role} for role in roles],
+		},
+	)
+	response.raise_for_status()
+	secret = admin.method("POST", "frappe.core.doctype.user.user.generate_keys", json={"user": email}).json()[
+		"message"
+	]["api_secret"]
+	key = admin.request("GET", f"/api/resource/User/{email}").json()["data"]["api_key"]
+	return email, Site(auth=f"token {key}:{secret}")
