@@ -26,8 +26,11 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-E2E_ENV = ("MY_API_APP_E2E_URL", "MY_API_APP_E2E_SITE", "MY_API_APP_E2E_ADMIN_PASSWORD")
-if not all(os.environ.get(name) for name in E2E_ENV):
+E2E_DIR = Path(__file__).resolve().parent.parent / "e2e"
+sys.path.append(str(E2E_DIR))  # e2e_site: the site under test, shared with tests/e2e
+from e2e_site import live_site_configured
+
+if not live_site_configured():
 	collect_ignore_glob = ["test_*.py"]
 
 
@@ -35,9 +38,7 @@ def _load_e2e_conftest():
 	"""tests/e2e/conftest.py as its own module: its Site helper and fixtures, shared, not copied."""
 	name = "my_api_app_e2e_conftest"
 	if name not in sys.modules:
-		path = Path(__file__).resolve().parent.parent / "e2e" / "conftest.py"
-		if str(path.parent) not in sys.path:
-			sys.path.append(str(path.parent))  # its e2e_site module
+		path = E2E_DIR / "conftest.py"
 		spec = importlib.util.spec_from_file_location(name, path)
 		module = importlib.util.module_from_spec(spec)
 		sys.modules[name] = module

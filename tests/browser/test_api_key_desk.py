@@ -3,10 +3,9 @@
 import os
 
 import pytest
+from e2e_site import skip_unless_live_site
 
-E2E_ENV = ("MY_API_APP_E2E_URL", "MY_API_APP_E2E_SITE", "MY_API_APP_E2E_ADMIN_PASSWORD")
-if not all(os.environ.get(name) for name in E2E_ENV):
-	pytest.skip(f"needs a live site: set {', '.join(E2E_ENV)}", allow_module_level=True)
+skip_unless_live_site()
 
 from conftest import Site
 from frappe_desk import (

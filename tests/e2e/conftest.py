@@ -7,10 +7,9 @@ MY_API_APP_E2E_ADMIN_PASSWORD. Without them these tests are not collected.
 import os
 
 import pytest
-from e2e_site import Site, make_user
+from e2e_site import Site, live_site_configured, make_user
 
-E2E_ENV = ("MY_API_APP_E2E_URL", "MY_API_APP_E2E_SITE", "MY_API_APP_E2E_ADMIN_PASSWORD")
-if not all(os.environ.get(name) for name in E2E_ENV):
+if not live_site_configured():
 	collect_ignore_glob = ["test_*.py"]
 
 

@@ -3,7 +3,21 @@
 import os
 import uuid
 
+import pytest
 import requests
+
+E2E_ENV = ("MY_API_APP_E2E_URL", "MY_API_APP_E2E_SITE", "MY_API_APP_E2E_ADMIN_PASSWORD")
+
+
+def live_site_configured() -> bool:
+	return all(os.environ.get(name) for name in E2E_ENV)
+
+
+def skip_unless_live_site() -> None:
+	"""For a test module: named on the command line, a file is collected even where conftest.py
+	ignores it, so without a live site it skips itself."""
+	if not live_site_configured():
+		pytest.skip(f"needs a live site: set {', '.join(E2E_ENV)}", allow_module_level=True)
 
 
 class Site:
