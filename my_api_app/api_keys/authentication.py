@@ -62,27 +62,23 @@ def _verify(credentials: ApiKeyCredentials | BearerToken) -> Principal:
 		and record.previous_secret_usable(now)
 		and api_key_format.verify_secret(credentials.secret, record.previous_secret_hash)
 	)
-	if not (record and (current_ok or previous_ok) and record.usable(now) and _user_enabled(record.user)):
+	if not ((current_ok or previous_ok) and store.active(record)):
 		raise Unauthenticated(INVALID_CREDENTIALS, headers={"WWW-Authenticate": 'Bearer realm="api"'})
 	return Principal(
 		kind="api_key",
 		user=record.user,
 		api_key=record.name,
 		scopes=ScopeSet(record.scopes),
-		expires_at=record.expires_at,
+		allowed_networks=record.allowed_networks,
 	)
-
-
-def _user_enabled(user: str) -> bool:
-	return bool(frappe.get_cached_value("User", user, "enabled"))
 
 
 def _check_address(principal: Principal) -> None:
 	"""The key's allowed ranges, and the user's own ``restrict_ip`` that Frappe's header
 	login skips. Only callers holding a valid secret get this far, so 403 reveals nothing."""
 	address = request_context.client_ip()
-	record = store.get(principal.api_key)
-	if record.allowed_networks and not client_ip.ip_in_networks(address, record.allowed_networks):
+	networks = principal.allowed_networks
+	if networks and not client_ip.ip_in_networks(address, networks):
 		raise Forbidden(f"This API key may not be used from {address}.", title="Address not allowed")
 	restrict_ip = frappe.get_cached_value("User", principal.user, "restrict_ip")
 	if restrict_ip and not any(

@@ -6,7 +6,6 @@ Frappe's own keys, OAuth), which this app leaves exactly as Frappe treats them.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
 
 import frappe
 
@@ -21,7 +20,7 @@ class Principal:
 	user: str
 	api_key: str
 	scopes: ScopeSet
-	expires_at: datetime | None  # the key's expiry (a JWT carries its own exp)
+	allowed_networks: tuple  # the key's allowed IP ranges (empty: any address)
 	token_id: str | None = None  # jti of a JWT
 	token_expires_at: int | None = None
 

@@ -58,6 +58,13 @@ def get(key_id: str) -> KeyRecord | None:
 	return KeyRecord(**record) if record else None
 
 
+def active(record: KeyRecord | None) -> bool:
+	"""The key exists, is usable now, and its user is enabled."""
+	return bool(
+		record and record.usable(now_datetime()) and frappe.get_cached_value("User", record.user, "enabled")
+	)
+
+
 def forget(key_id: str) -> None:
 	"""The key changed: readers reload it once the change commits."""
 	committed_cache.invalidate_on_commit(RECORD_CACHE + key_id)

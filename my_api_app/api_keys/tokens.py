@@ -151,20 +151,14 @@ def verify(token: str) -> Principal:
 	key still usable; its scopes are those of the token that the key still holds."""
 	claims = decode(token)
 	record = store.get(claims.api_key)
-	if (
-		claims.jti in revoked_token_ids()
-		or record is None
-		or record.user != claims.subject
-		or not record.usable(now_datetime())
-		or not frappe.get_cached_value("User", record.user, "enabled")
-	):
+	if claims.jti in revoked_token_ids() or not store.active(record) or record.user != claims.subject:
 		raise _invalid()
 	return Principal(
 		kind="jwt",
 		user=record.user,
 		api_key=record.name,
 		scopes=ScopeSet(tuple(scope for scope in claims.scopes if scope in record.scopes)),
-		expires_at=record.expires_at,
+		allowed_networks=record.allowed_networks,
 		token_id=claims.jti,
 		token_expires_at=claims.expires_at,
 	)
