@@ -1,0 +1,65 @@
+"""Durable webhooks over HTTP (and from Desk): resend deliveries, retry the failed ones, send a
+test event, read and rotate the signing secret. Each needs write permission on the Webhook."""
+
+from datetime import datetime
+
+import frappe
+
+from my_api_app.toolkit import Conflict, NotFound, endpoint
+from my_api_app.webhooks import config, replay
+
+WEBHOOK_WRITE = [("Webhook", "write", "webhook")]
+
+
+def _durable_webhook(name: str):
+	webhook = frappe.get_doc("Webhook", name)
+	if not webhook.get("durable_delivery"):
+		raise Conflict(f"Webhook {name} does not use durable delivery.")
+	return webhook
+
+
+@endpoint(methods="POST")
+def resend_delivery(delivery: str) -> dict:
+	"""Send one delivery again (same event id), starting its retry schedule afresh."""
+	webhook = frappe.db.get_value("Webhook Delivery", delivery, "webhook")
+	if not webhook or not frappe.has_permission("Webhook", "write", webhook):
+		raise NotFound(f"Webhook Delivery {delivery} not found.")
+	if not replay.resend([delivery]):
+		raise Conflict(f"Delivery {delivery} is being sent right now; try again in a moment.")
+	return {"delivery": delivery, "status": "Pending"}
+
+
+@endpoint(methods="POST", permissions=WEBHOOK_WRITE)
+def retry_failed(webhook: str, since: datetime) -> dict:
+	"""Send again every delivery of ``webhook`` created since ``since`` that failed or was
+	exhausted."""
+	_durable_webhook(webhook)
+	names = replay.resend(replay.failed_since(webhook, since.replace(tzinfo=None)))
+	return {"webhook": webhook, "resent": len(names), "deliveries": names}
+
+
+@endpoint(methods="POST", permissions=WEBHOOK_WRITE)  # 200, not 202: Desk's frappe.call needs 200
+def send_test_event(webhook: str) -> dict:
+	"""Queue a ``webhook.test`` event to ``webhook``'s URL; follow it in the delivery log."""
+	name = replay.send_test_event(_durable_webhook(webhook))
+	return {"webhook": webhook, "delivery": name}
+
+
+@endpoint(methods="POST", permissions=WEBHOOK_WRITE)
+def signing_secret(webhook: str) -> dict:
+	"""The secrets that sign ``webhook``'s deliveries now (the previous one during rotation)."""
+	doc = _durable_webhook(webhook)
+	secrets = config.signing_secrets(doc)
+	return {"webhook": webhook, "secret": secrets[0], "previous_secrets": secrets[1:]}
+
+
+@endpoint(methods="POST", permissions=WEBHOOK_WRITE)
+def rotate_signing_secret(webhook: str) -> dict:
+	"""A new signing secret; for a day both the new and the old one sign every delivery."""
+	doc = _durable_webhook(webhook)
+	secret = config.rotate_secret(doc)
+	return {
+		"webhook": webhook,
+		"secret": secret,
+		"previous_secret_until": str(doc.durable_previous_secret_until),
+	}

@@ -1,0 +1,96 @@
+"""What an outgoing webhook delivery sends: event ids, the event envelope, the request headers,
+the retry schedule a webhook declares, and what of a response is kept.
+
+The body of an event is fixed when the event happens and stored; every attempt sends those
+same bytes under the same ``webhook-id``, with a fresh ``webhook-timestamp`` and signature, as
+Standard Webhooks asks, so a receiver can deduplicate retries by id.
+"""
+
+import json
+import secrets
+import string
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+
+from my_api_app.core import webhook_signing
+from my_api_app.core.retry_schedule import DEFAULT_SCHEDULE
+
+EVENT_ID_PREFIX = "msg_"
+_ALPHABET = string.ascii_letters + string.digits
+EVENT_ID_LENGTH = 24  # 143 bits
+MAX_ATTEMPTS = 20
+MAX_DELAY = 7 * 24 * 3600
+EXCERPT_CHARS = 1000
+USER_AGENT = "my_api_app-webhooks/1"
+
+
+def new_event_id() -> str:
+	return EVENT_ID_PREFIX + "".join(secrets.choice(_ALPHABET) for _ in range(EVENT_ID_LENGTH))
+
+
+def event_type(doctype: str, docevent: str) -> str:
+	"""``todo.after_insert`` for a ToDo insert: the DocType in snake case, then the event."""
+	return f"{doctype.strip().lower().replace(' ', '_')}.{docevent}"
+
+
+def envelope_body(event_type: str, data: object, occurred_at: datetime) -> str:
+	"""The JSON body: ``{"type", "timestamp", "data"}`` (the Standard Webhooks envelope)."""
+	if occurred_at.tzinfo is None:
+		raise ValueError("occurred_at must be timezone-aware")
+	moment = occurred_at.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+	return json.dumps(
+		{"type": event_type, "timestamp": moment, "data": data}, default=str, separators=(",", ":")
+	)
+
+
+def bare_body(data: object) -> str:
+	"""The body without an envelope: the data alone, as Frappe's own webhooks send it."""
+	return json.dumps(data, default=str, separators=(",", ":"))
+
+
+def parse_schedule(text: str | None) -> tuple[float, ...]:
+	"""A schedule written as comma-separated seconds (``"0, 5, 300"``): the delay before each
+	attempt, the first usually 0. Empty means the default. Raises ValueError with a reason."""
+	if not text or not text.strip():
+		return DEFAULT_SCHEDULE
+	delays: list[float] = []
+	for part in text.split(","):
+		part = part.strip()
+		try:
+			delay = float(part)
+		except ValueError:
+			raise ValueError(f"{part!r} is not a number of seconds") from None
+		if not 0 <= delay <= MAX_DELAY:
+			raise ValueError(f"{part} is outside 0 to {MAX_DELAY} seconds")
+		delays.append(delay)
+	if len(delays) > MAX_ATTEMPTS:
+		raise ValueError(f"at most {MAX_ATTEMPTS} attempts")
+	return tuple(delays)
+
+
+def request_headers(
+	*,
+	event_id: str,
+	timestamp: int,
+	body: bytes,
+	secrets: Sequence[str],
+	frappe_secret: str | None = None,
+	extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+	"""Headers of one attempt: the webhook's own headers, then ours (which win): content type,
+	user agent, the Standard Webhooks trio signed with every current secret, and Frappe's
+	``X-Frappe-Webhook-Signature`` over the same body when the webhook has a Frappe secret."""
+	headers = {name: value for name, value in (extra or {}).items() if name and value}
+	headers["Content-Type"] = "application/json"
+	headers["User-Agent"] = USER_AGENT
+	headers.update(webhook_signing.sign(event_id, timestamp, body, secrets))
+	if frappe_secret:
+		headers[webhook_signing.FRAPPE_HEADER] = webhook_signing.sign_frappe(body, frappe_secret)
+	return headers
+
+
+def excerpt(text: str | None, limit: int = EXCERPT_CHARS) -> str:
+	"""The start of a response body, for the delivery log."""
+	if not text:
+		return ""
+	return text if len(text) <= limit else text[:limit] + "…"
