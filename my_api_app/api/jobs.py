@@ -1,0 +1,48 @@
+"""Background jobs over HTTP: a job's status (poll it; ``Retry-After`` says when), cancel,
+and the caller's own jobs. Only the job's owner or a System Manager sees a job; for anyone
+else it does not exist (404)."""
+
+from typing import Annotated, Literal
+
+from frappe.utils import now_datetime
+from pydantic import Field
+
+from my_api_app.core import jobs as rules
+from my_api_app.jobs import records
+from my_api_app.toolkit import endpoint
+from my_api_app.toolkit.request_context import add_response_headers
+
+JobId = Annotated[str, Field(min_length=1, max_length=140)]
+
+
+@endpoint(methods="GET")
+def status(job_id: JobId) -> dict:
+	"""A job's status, progress and outcome (``result`` or ``error``).
+
+	While the job is queued or started the answer carries ``Retry-After`` (seconds).
+	"""
+	return status_answer(records.get_for_caller(job_id))
+
+
+@endpoint(methods="POST")
+def cancel(job_id: JobId) -> dict:
+	"""Cancel a queued or started job; a job that already ended is a conflict (409)."""
+	return records.as_dict(records.cancel_for_caller(job_id))
+
+
+@endpoint(methods="GET")
+def list_jobs(
+	status: Literal[rules.STATUSES] | None = None,
+	limit: Annotated[int, Field(ge=1, le=100)] = 20,
+	start: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0,  # a larger offset is a database error
+) -> list[dict]:
+	"""The caller's own jobs, newest first; ``status`` filters, ``limit`` is 1 to 100."""
+	return records.list_for_caller(status, limit, start)
+
+
+def status_answer(row) -> dict:
+	"""The status body, and ``Retry-After`` while the job is unfinished."""
+	wait = rules.retry_after(row.status, (now_datetime() - row.creation).total_seconds())
+	if wait is not None:
+		add_response_headers({"Retry-After": str(wait)})
+	return records.as_dict(row)
