@@ -1,0 +1,104 @@
+"""The site's OpenAPI document: collected from every installed app, cached in Redis.
+
+Endpoints register themselves when their module is imported (``toolkit.registry``), so the
+modules of the site's apps that declare ``@endpoint``s are imported first, as Frappe would on
+their first call. The document is built once per site and kept in the site's Redis cache with
+its ETag until the next migrate (``after_migrate``) or ``bench clear-cache``.
+
+Outbound webhook event types come from the ``api_webhook_events`` hook: dotted paths of
+functions returning a list of ``core.openapi.WebhookEvent``.
+"""
+
+import hashlib
+import importlib
+import inspect
+import json
+import os
+import sys
+
+import frappe
+
+from my_api_app.core.endpoint_spec import EndpointSpec
+from my_api_app.core.openapi import DocumentInfo, WebhookEvent, build_document
+from my_api_app.toolkit.registry import ENDPOINTS
+
+CACHE_KEY = "my_api_app:openapi"
+# How a module that declares endpoints reads; others are never imported here.
+DECLARATION_MARKERS = ("@endpoint(", "my_api_app.toolkit")
+SKIPPED_DIRECTORIES = frozenset({"node_modules", "public", "www", "templates", "patches", "__pycache__"})
+
+
+def cached() -> tuple[bytes, str]:
+	"""The document as JSON bytes and its strong ETag (without quotes)."""
+	entry = frappe.cache.get_value(CACHE_KEY)
+	if entry is None:
+		body = json.dumps(build(), separators=(",", ":"), ensure_ascii=False).encode()
+		entry = {"body": body, "etag": hashlib.sha256(body).hexdigest()[:32]}
+		frappe.cache.set_value(CACHE_KEY, entry)
+	return entry["body"], entry["etag"]
+
+
+def clear_cache() -> None:
+	"""after_migrate: the code, and so the endpoints, may have changed."""
+	frappe.cache.delete_value(CACHE_KEY)
+
+
+def build(server_url: str = "/") -> dict:
+	specs = collect_specs()
+	modules = sorted({spec.path.rpartition(".")[0] for spec in specs})
+	info = DocumentInfo(
+		title=f"{frappe.local.site} API",
+		version=", ".join(f"{app} {_app_version(app)}" for app in frappe.get_installed_apps()),
+		description=(
+			"Every endpoint declared with my_api_app's `@endpoint` on this site, generated from the "
+			"declarations. Calls are `/api/method/<dotted path>`; a success answers "
+			'`{"message": {"status": "success", "data": ...}}`, an error a structured `error` object.'
+		),
+		servers=({"url": server_url},),
+		tag_descriptions={module: _summary(sys.modules[module]) for module in modules},
+	)
+	return build_document(specs, info, webhook_events())
+
+
+def collect_specs() -> list[EndpointSpec]:
+	"""The toolkit endpoints of the site's installed apps."""
+	apps = frappe.get_installed_apps()
+	for app in apps:
+		for module in endpoint_modules(app):
+			if module not in sys.modules:
+				importlib.import_module(module)
+	return [spec for path, spec in sorted(ENDPOINTS.items()) if path.split(".")[0] in apps]
+
+
+def endpoint_modules(app: str) -> list[str]:
+	"""Dotted names of the app's modules that declare toolkit endpoints (test modules excluded)."""
+	package = frappe.get_app_path(app)
+	root = os.path.dirname(package)
+	found = []
+	for directory, subdirectories, files in os.walk(package):
+		subdirectories[:] = sorted(d for d in subdirectories if d not in SKIPPED_DIRECTORIES)
+		for name in sorted(files):
+			if not name.endswith(".py") or name.startswith("test_"):
+				continue
+			path = os.path.join(directory, name)
+			with open(path, encoding="utf-8", errors="replace") as source:
+				text = source.read()
+			if all(marker in text for marker in DECLARATION_MARKERS):
+				module = os.path.relpath(path, root)[: -len(".py")].replace(os.sep, ".")
+				found.append(module.removesuffix(".__init__"))
+	return found
+
+
+def webhook_events() -> list[WebhookEvent]:
+	events = []
+	for path in frappe.get_hooks("api_webhook_events"):
+		events.extend(frappe.get_attr(path)())
+	return events
+
+
+def _summary(module) -> str:
+	return (inspect.getdoc(module) or "").partition("\n\n")[0].replace("\n", " ")
+
+
+def _app_version(app: str) -> str:
+	return str(getattr(importlib.import_module(app), "__version__", "0"))
