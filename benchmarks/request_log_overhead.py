@@ -1,0 +1,164 @@
+"""What the request log costs an /api/ request: requests/s with logging on against off, and
+whether every request made while it was on was logged.
+
+"On" is System Settings > Log API Requests checked; "off" unchecked (switched with PUT between
+measurements; the change applies from the next request). On, each request builds a record and
+appends it to a Redis list (one RPUSH); a flush job writes the records to API Call Log in
+batches (enqueued every 1000 records: run an RQ worker, `bench worker`, so that the writes
+happen during the measurement as they would in production).
+
+1. Requests/s of GET ping as a guest and of GET whoami with a user's Frappe key, logging on and
+   off in alternating rounds (on off, off on, ...): medians and the median of each round's
+   on / off ratio. Target: on / off >= 0.95.
+2. Records: every request carries an X-Request-Id naming the run and the state; after the
+   rounds the queue is flushed (the test-only endpoint) and API Call Log is counted: exactly
+   the number of requests sent with logging on, and none of those sent with it off.
+
+See benchmarks/common.py for the server (gunicorn, 2 workers). It creates a user, unless
+BENCH_USER names one. Logging is left as it was found.
+
+	python benchmarks/request_log_overhead.py
+"""
+
+import json
+import os
+import statistics
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from common import URL, admin_session, new_user_token, session, throughput, user_token
+
+PING = "/api/method/my_api_app.tests.endpoints.ping"
+WHOAMI = "/api/method/my_api_app.api.auth.whoami"
+SETTINGS = f"{URL}/api/resource/System Settings/System Settings"
+FLUSH = f"{URL}/api/method/my_api_app.tests.endpoints.flush_request_log"
+ROUNDS = 8  # each measures on and off
+SECONDS = 3.0  # per round, state and endpoint
+CLIENTS = 8
+WARM_UP_SECONDS = 1.0
+
+
+@dataclass
+class Target:
+	path: str
+	make_session: Callable
+	request_id: dict = field(default_factory=dict)  # state -> X-Request-Id
+	sent: dict = field(default_factory=lambda: {True: 0, False: 0})  # requests answered, by state
+	lock: threading.Lock = field(default_factory=threading.Lock)
+
+	def sender(self, on: bool):
+		headers = {"X-Request-Id": self.request_id[on]}
+
+		def send(s) -> int:
+			status = s.get(f"{URL}{self.path}", headers=headers).status_code
+			with self.lock:
+				self.sent[on] += 1
+			return status
+
+		return send
+
+
+def main():
+	admin = admin_session()
+	if email := os.environ.get("BENCH_USER"):
+		token = user_token(admin, email)
+	else:
+		email, token = new_user_token(admin)
+	tag = uuid.uuid4().hex[:10]
+	targets = {
+		"ping as Guest": Target(PING, session),
+		"whoami with Frappe key": Target(WHOAMI, lambda: session(token)),
+	}
+	for i, target in enumerate(targets.values()):
+		target.request_id = {True: f"rlbench-{tag}-{i}-on", False: f"rlbench-{tag}-{i}-off"}
+	was_on = bool(admin.get(SETTINGS).json()["data"].get("log_api_requests"))
+	print_configuration()
+	try:
+		rates = {label: {True: [], False: []} for label in targets}
+		state = None
+		for i in range(ROUNDS + 1):  # round 0 warms up
+			for on in (True, False) if i % 2 == 0 else (False, True):
+				if state != on:
+					switch(admin, on)
+					state = on
+				for label, target in targets.items():
+					rate = throughput(
+						target.sender(on), target.make_session, SECONDS if i else WARM_UP_SECONDS, CLIENTS
+					)
+					if i:
+						rates[label][on].append(rate)
+		for label, target in targets.items():
+			report_rates(label, target, rates[label])
+		switch(admin, was_on)
+		check_records(admin, targets)
+	finally:
+		switch(admin, was_on)
+
+
+def switch(admin, on: bool):
+	current = admin.get(SETTINGS).json()["data"]
+	values = {"log_api_requests": int(on)}
+	# A site whose setup wizard never ran has no language or time zone, which the save requires.
+	values.update(
+		{
+			name: default
+			for name, default in (("language", "en"), ("time_zone", "Asia/Kolkata"))
+			if not current.get(name)
+		}
+	)
+	admin.put(SETTINGS, json=values).raise_for_status()
+
+
+def report_rates(label: str, target: Target, rates: dict):
+	on, off = rates[True], rates[False]
+	print(f"\n== requests/s: GET {target.path} ({label})")
+	for name, values in (("logging on", on), ("logging off", off)):
+		rounds = ", ".join(f"{x:.0f}" for x in values)
+		print(f"{name}: median {statistics.median(values):.1f} req/s  (rounds: {rounds})")
+	ratios = [a / b for a, b in zip(on, off, strict=True)]
+	ratio = statistics.median(ratios)
+	print(f"ratio on/off: median {ratio:.3f} (min {min(ratios):.3f}, max {max(ratios):.3f})")
+	print(f"target on / off >= 0.95: {'met' if ratio >= 0.95 else 'NOT met'}")
+
+
+def check_records(admin, targets: dict[str, Target]):
+	"""Flush (every request of the run was answered, so its record is queued), then count."""
+	print("\n== records in API Call Log")
+	deadline = time.monotonic() + 120
+	while admin.post(FLUSH).json()["message"]["data"]["locked"]:  # a worker is flushing right now
+		if time.monotonic() > deadline:
+			raise SystemExit("the request log flush stayed locked for 2 minutes")
+		time.sleep(0.5)
+	all_exact = True
+	for label, target in targets.items():
+		for on in (True, False):
+			count = admin.get(
+				f"{URL}/api/method/frappe.client.get_count",
+				params={
+					"doctype": "API Call Log",
+					"filters": json.dumps({"request_id": target.request_id[on]}),
+				},
+			).json()["message"]
+			expected = target.sent[on] if on else 0
+			all_exact &= count == expected
+			print(
+				f"{label}, logging {'on' if on else 'off'}: {count} records for {target.sent[on]} "
+				f"requests (expected {expected})"
+			)
+	print(f"every request logged exactly once while on, none while off: {'yes' if all_exact else 'NO'}")
+
+
+def print_configuration():
+	print("== configuration")
+	print(f"server {URL} (see benchmarks/common.py: gunicorn with 2 workers expected)")
+	print(
+		f"client: {CLIENTS} threads, keep-alive sessions; {ROUNDS} rounds, each {SECONDS:g} s per endpoint "
+		f"and state (order on off, off on, ...); warm-up {WARM_UP_SECONDS:g} s per endpoint and state"
+	)
+
+
+if __name__ == "__main__":
+	main()

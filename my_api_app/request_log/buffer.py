@@ -1,0 +1,111 @@
+"""The Frappe side of the request log buffer: the site's Redis list, the flush job, the writer.
+
+Records wait in the site's cache Redis (or ``my_api_app_request_log_redis``, a URL, if set)
+and are written to API Call Log in batches: by the scheduler every minute, and by a flush job
+enqueued (once, deduplicated) whenever the queue grows by ``my_api_app_request_log_flush_threshold``
+records (default 1000). See ``core.request_log_buffer`` for why a burst or a dead flush loses
+no records.
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import frappe
+import redis
+from frappe.utils import get_system_timezone
+
+from my_api_app.core.request_log_buffer import RequestLogBuffer, should_trigger_flush
+
+DEFAULT_BATCH_SIZE = 1000
+DEFAULT_FLUSH_THRESHOLD = 1000
+FLUSH_JOB = "my_api_app.request_log.buffer.flush"
+COLUMNS = (
+	"name",
+	"creation",
+	"modified",
+	"owner",
+	"modified_by",
+	"requested_at",
+	"http_method",
+	"path",
+	"route",
+	"target",
+	"user",
+	"auth",
+	"api_key",
+	"token_id",
+	"client_ip",
+	"status_code",
+	"duration_ms",
+	"response_size",
+	"request_id",
+)
+_buffers: dict[tuple, RequestLogBuffer] = {}  # per process: by Redis connection and site
+
+
+def site_buffer() -> RequestLogBuffer:
+	"""The buffer of the current site."""
+	url = frappe.conf.get("my_api_app_request_log_redis") or ""
+	prefix = frappe.safe_decode(frappe.cache.make_key(""))
+	batch_size = int(frappe.conf.get("my_api_app_request_log_batch_size") or DEFAULT_BATCH_SIZE)
+	pool = None if url else frappe.cache.connection_pool
+	key = (url, id(pool), prefix, batch_size)
+	if key not in _buffers:
+		# A plain client: Frappe's RedisWrapper would prefix list keys itself.
+		client = redis.Redis.from_url(url) if url else redis.Redis(connection_pool=pool)
+		_buffers[key] = RequestLogBuffer(client, prefix, batch_size=batch_size)
+	return _buffers[key]
+
+
+def push(record: dict) -> None:
+	"""Queue a record (one round trip); past each threshold, enqueue a flush. Raises RedisError."""
+	length = site_buffer().push(record)
+	threshold = int(frappe.conf.get("my_api_app_request_log_flush_threshold") or DEFAULT_FLUSH_THRESHOLD)
+	if should_trigger_flush(length, threshold):
+		frappe.enqueue(FLUSH_JOB, queue="short", job_id="my_api_app_request_log_flush", deduplicate=True)
+
+
+def flush() -> dict:
+	"""Scheduler (every minute) and enqueued job: write every queued record to API Call Log."""
+	result = site_buffer().flush(write_records)
+	return {
+		"written": result.written,
+		"batches": result.batches,
+		"recovered": result.recovered,
+		"dropped": result.dropped,
+		"locked": result.locked,
+	}
+
+
+def write_records(records: list[dict]) -> None:
+	"""One multi-row INSERT IGNORE per batch, committed: the record id is the row's name, so a
+	batch written again after a dead flush adds nothing twice."""
+	zone = ZoneInfo(get_system_timezone())
+	rows = []
+	for record in records:
+		at = datetime.fromtimestamp(float(record["at"] or 0), zone).replace(tzinfo=None)
+		rows.append(
+			(
+				record["id"],
+				at,
+				at,
+				"Administrator",
+				"Administrator",
+				at,
+				record["http_method"],
+				record["path"],
+				record["route"],
+				record["target"],
+				record["user"],
+				record["auth"],
+				record["api_key"],
+				record["token_id"],
+				record["client_ip"],
+				int(record["status"] or 0),
+				float(record["duration_ms"] or 0),
+				int(record["response_size"] or 0),
+				record["request_id"],
+			)
+		)
+	frappe.db.bulk_insert("API Call Log", COLUMNS, rows, ignore_duplicates=True)
+	frappe.db.commit()

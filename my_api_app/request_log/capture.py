@@ -1,0 +1,115 @@
+"""Capturing one record per /api/ request (before_request / after_request hooks).
+
+``after_request`` runs for every response Frappe builds, errors included: a 401 from
+``validate_auth`` or from this app's key check, a 429 from the rate limit hook, a 500. It runs
+after the toolkit's own after_request hook, so the record has the final status and body size.
+The one case Frappe gives the hooks no response is a werkzeug HTTP error raised before a
+handler (a method the route does not allow, a body over the size limit): the status is then
+found by matching the route again (405/404), or 413 for an oversized body.
+
+Logging must never fail or slow a request: building and queueing the record is one RPUSH;
+if Redis cannot be reached, the record is written as a JSON line to the site's
+``my_api_app.request_log`` log file instead, and the request goes on.
+"""
+
+import time
+
+import frappe
+from frappe.api import API_URL_MAP
+from redis.exceptions import RedisError
+from werkzeug.exceptions import HTTPException
+
+from my_api_app.api_keys import principal
+from my_api_app.core import api_key_format
+from my_api_app.core.api_key_format import ApiKeyCredentials, BearerToken
+from my_api_app.core.request_log_buffer import encode, make_record
+from my_api_app.request_log import buffer, settings
+from my_api_app.toolkit import request_context
+
+
+def before_request() -> None:
+	if frappe.request.path.startswith("/api/"):
+		frappe.local.api_log_started = (time.time(), time.perf_counter())
+
+
+def after_request(response, request) -> None:
+	if not request.path.startswith("/api/"):
+		return
+	try:
+		if not settings.enabled():
+			return
+		record = build_record(response, request)
+	except Exception:
+		frappe.logger("my_api_app").error("request log: could not build a record", exc_info=True)
+		return
+	try:
+		buffer.push(record)
+	except RedisError:
+		frappe.logger("my_api_app.request_log").error(encode(record).decode())
+
+
+def build_record(response, request) -> dict:
+	started = getattr(frappe.local, "api_log_started", None)
+	if started:
+		at, duration_ms = started[0], (time.perf_counter() - started[1]) * 1000
+	else:  # Frappe failed before the before_request hooks ran
+		at, duration_ms = time.time(), 0.0
+	session = getattr(frappe.local, "session", None)
+	user = (session.user if session else None) or "Guest"
+	auth, api_key, token_id = _credentials(request, user)
+	return make_record(
+		at=at,
+		http_method=request.method,
+		path=request.path,
+		user=user,
+		auth=auth,
+		api_key=api_key,
+		token_id=token_id,
+		status=response.status_code if response is not None else _status_without_response(request),
+		duration_ms=duration_ms,
+		response_size=_size(response),
+		request_id=request_context.request_id(),
+		client_ip=request_context.client_ip(),
+	)
+
+
+def _credentials(request, user: str) -> tuple[str, str | None, str | None]:
+	"""(how the caller authenticated or tried to, API key id, JWT id). Never a secret."""
+	caller = principal.current()
+	if caller is not None:
+		return ("JWT" if caller.kind == "jwt" else "API Key"), caller.api_key, caller.token_id
+	header = request.headers.get("Authorization")
+	if header:  # still there: not consumed by this app's authentication (Frappe's, or a failure)
+		credentials = api_key_format.parse_authorization(header)
+		if isinstance(credentials, ApiKeyCredentials):
+			key_id = credentials.key_id if api_key_format.is_key_id(credentials.key_id) else None
+			return "API Key", key_id, None
+		if isinstance(credentials, BearerToken):
+			return "JWT", None, None
+		scheme = header.split(" ", 1)[0].lower()
+		if scheme in ("token", "basic"):
+			return "Frappe Key", None, None
+		if scheme == "bearer":
+			return "OAuth", None, None
+	return ("Guest" if user == "Guest" else "Session"), None, None
+
+
+def _status_without_response(request) -> int:
+	try:
+		API_URL_MAP.bind_to_environ(request.environ).match()
+	except HTTPException as error:
+		return error.code or 500
+	max_length = request.max_content_length
+	if max_length and (request.content_length or 0) > max_length:
+		return 413
+	return 500
+
+
+def _size(response) -> int | None:
+	if response is None:
+		return None
+	if response.content_length is not None:
+		return response.content_length
+	if response.is_streamed:
+		return None
+	return len(response.get_data())
