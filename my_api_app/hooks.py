@@ -8,16 +8,39 @@ app_description = (
 app_email = "developers@my-api-app.invalid"
 app_license = "mit"
 
-after_install = "my_api_app.install.after_install"
+after_install = [
+	"my_api_app.install.after_install",
+	"my_api_app.webhooks.custom_fields.install",
+	"my_api_app.request_log.settings.ensure_setting",
+]
+# Request log: the log_api_requests switch (a Custom Field unless Frappe ships the field).
+before_migrate = ["my_api_app.request_log.settings.before_migrate"]
+after_migrate = [
+	"my_api_app.request_log.settings.ensure_setting",
+	"my_api_app.webhooks.custom_fields.install",
+	# OpenAPI: the cached document is rebuilt from the new code on its next request.
+	"my_api_app.openapi.document.clear_cache",
+]
+before_uninstall = [
+	"my_api_app.request_log.settings.before_uninstall",
+	"my_api_app.webhooks.custom_fields.uninstall",
+]
 
 # Request flow (docs/architecture.md): request id and endpoint lookup first, then this app's
 # credentials (API keys, JWTs; anything else is left to Frappe), then Frappe authenticates,
 # then the endpoint runs; the response gets the request id and error body.
 before_request = [
+	"my_api_app.request_log.capture.before_request",
 	"my_api_app.toolkit.request_hooks.before_request",
 	"my_api_app.api_keys.authentication.authenticate",
+	"my_api_app.inbound_webhooks.receiver.before_request",
 ]
-after_request = ["my_api_app.toolkit.request_hooks.after_request"]
+# The request log records last, with the final status and body.
+after_request = [
+	"my_api_app.toolkit.request_hooks.after_request",
+	"my_api_app.inbound_webhooks.receiver.after_request",
+	"my_api_app.request_log.capture.after_request",
+]
 # Inside Frappe's validate_auth, once every kind of credential has set the user.
 auth_hooks = ["my_api_app.rate_limits.enforcement.enforce"]
 
@@ -31,8 +54,59 @@ permission_query_conditions = {
 	"*": "my_api_app.api_keys.permissions.scoped_query_conditions",
 }
 
-scheduler_events = {
-	"cron": {"* * * * *": ["my_api_app.api_keys.store.flush_last_used"]},
-	"hourly": ["my_api_app.api_keys.tokens.retire_expired_signing_keys"],
-	"daily": ["my_api_app.api_keys.tokens.delete_expired_revocations"],
+# Durable webhooks: Webhook's own checks, and every document event may become a delivery.
+doc_events = {
+	# The request log's switch is cached; a change is seen from the next request after commit.
+	"System Settings": {"on_update": "my_api_app.request_log.settings.forget"},
+	"Webhook": {
+		"validate": "my_api_app.webhooks.config.validate_webhook",
+		"on_update": "my_api_app.webhooks.config.invalidate",
+		"on_trash": [
+			"my_api_app.webhooks.config.invalidate",
+			"my_api_app.webhooks.config.delete_deliveries",
+		],
+	},
+	"*": {
+		event: "my_api_app.webhooks.events.on_event"
+		for event in (
+			"after_insert",
+			"on_update",
+			"on_submit",
+			"on_cancel",
+			"on_trash",
+			"on_update_after_submit",
+			"on_change",
+		)
+	},
 }
+doctype_js = {"Webhook": "public/js/webhook.js"}
+doctype_list_js = {"Webhook": "public/js/webhook_list.js"}
+override_doctype_dashboards = {"Webhook": "my_api_app.webhooks.config.dashboard"}
+# The OpenAPI document's `webhooks`: the event types durable webhooks send.
+api_webhook_events = ["my_api_app.webhooks.config.openapi_events"]
+# A Webhook's delivery log goes with it (config.delete_deliveries), so it does not block deleting.
+ignore_links_on_delete = ["Webhook Delivery"]
+
+scheduler_events = {
+	"cron": {
+		"* * * * *": [
+			"my_api_app.api_keys.store.flush_last_used",
+			"my_api_app.jobs.sweep.sweep_lost_jobs",
+			"my_api_app.request_log.buffer.flush",
+			"my_api_app.webhooks.sending.dispatch_due",
+		],
+		"*/5 * * * *": ["my_api_app.inbound_webhooks.processing.requeue_stalled"],
+	},
+	"hourly": ["my_api_app.api_keys.tokens.retire_expired_signing_keys"],
+	"daily": [
+		"my_api_app.api_keys.tokens.delete_expired_revocations",
+		"my_api_app.jobs.sweep.delete_expired_jobs",
+	],
+}
+
+# frappe.clear_cache() deletes every key of the site but these: queued request log records
+# (and an unfinished batch) must survive it, as Frappe's own deferred inserts do.
+persistent_cache_keys = ["my_api_app:request_log*"]
+
+# Log Settings clears the request log (days editable there; Frappe's daily clean-up).
+default_log_clearing_doctypes = {"API Call Log": 30, "Webhook Delivery": 30, "Inbound Webhook Event": 90}

@@ -3,22 +3,26 @@
 from typing import Annotated, Literal
 
 import frappe
-from pydantic import Field, PositiveInt
+from pydantic import Field
 
 from my_api_app.toolkit import endpoint
+
+# Bounds keep the total a finite number (JSON has no Infinity).
+MAX_QUANTITY = 1_000_000
+MAX_PRICE = 1_000_000_000
 
 
 @endpoint(methods="POST", status=201)
 def create_order(
 	item_name: Annotated[str, Field(min_length=1, max_length=140)],
-	quantity: PositiveInt,
-	price: Annotated[float, Field(ge=0, allow_inf_nan=False)],
+	quantity: Annotated[int, Field(gt=0, le=MAX_QUANTITY)],
+	price: Annotated[float, Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)],
 	priority: Literal["High", "Medium", "Low"] = "Medium",
 ) -> dict:
 	"""Record an order line for the caller; answers 201 with the new record.
 
-	``item_name`` is required (1 to 140 characters), ``quantity`` a positive integer,
-	``price`` a finite number of at least 0, ``priority`` High, Medium or Low.
+	``item_name`` is required (1 to 140 characters), ``quantity`` an integer from 1 to 1,000,000,
+	``price`` a number from 0 to 1,000,000,000, ``priority`` High, Medium or Low.
 	"""
 	total = round(quantity * price, 2)
 	todo = frappe.get_doc(

@@ -7,17 +7,19 @@ from pydantic import Field
 
 from my_api_app.toolkit import Conflict, InvalidInput, endpoint
 
+# The database takes an offset up to 2**64 - 1; a larger number would be a 500, not a 400.
+MAX_START = 2**31 - 1
 TODO_FIELDS = ["name", "description", "status", "priority", "date", "allocated_to", "modified"]
 
 
 @endpoint(methods="GET")
 def list_open(
 	limit: Annotated[int, Field(ge=1, le=100)] = 20,
-	start: Annotated[int, Field(ge=0)] = 0,
+	start: Annotated[int, Field(ge=0, le=MAX_START)] = 0,
 ) -> list[dict]:
 	"""Open ToDos the caller may read, newest first.
 
-	``limit`` is 1 to 100 (default 20); ``start`` skips that many rows.
+	``limit`` is 1 to 100 (default 20); ``start`` skips that many rows (at most 2**31 - 1).
 	"""
 	return frappe.get_list(
 		"ToDo",

@@ -63,7 +63,12 @@ def rotate() -> jwt_tokens.SigningKey:
 	"""Make a new signing key; the previous ones verify until their tokens have expired."""
 	key = jwt_tokens.generate_signing_key()
 	retire_after = add_to_date(now_datetime(), seconds=MAX_LIFETIME + LEEWAY)
-	for name in frappe.get_all("API Signing Key", filters={"status": "Active"}, pluck="name"):
+	# Lock every key row first, in the order the verifying-key loader's locking read takes them:
+	# a concurrent load then waits for this commit instead of deadlocking with the update and insert.
+	rows = frappe.db.sql(
+		"select name, status from `tabAPI Signing Key` order by name for update", as_dict=True
+	)
+	for name in sorted(row.name for row in rows if row.status == "Active"):
 		doc = frappe.get_doc("API Signing Key", name)
 		doc.status = "Verify Only"
 		doc.retire_after = retire_after

@@ -6,8 +6,10 @@ not on the first request. The OpenAPI generator reads these specs and nothing el
 """
 
 import inspect
+import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -41,6 +43,10 @@ class EndpointSpec:
 	summary: str
 	description: str
 	rate_limit: Policy | None = None
+	# The function's return annotation (the ``data`` of the success envelope; Any if none).
+	returns: object = Any
+	# False keeps the endpoint out of the OpenAPI document (test-only or self-describing ones).
+	include_in_schema: bool = True
 
 	@property
 	def mutates(self) -> bool:
@@ -56,6 +62,7 @@ def build_spec(
 	permissions: Iterable[DocumentPermission | tuple[str, str, str]],
 	status: int,
 	rate_limit: tuple[int, int] | dict | None = None,
+	include_in_schema: bool = True,
 ) -> EndpointSpec:
 	where = f"{fn.__module__}.{fn.__qualname__}"
 	methods = tuple(dict.fromkeys(m.upper() for m in ([methods] if isinstance(methods, str) else methods)))
@@ -101,6 +108,8 @@ def build_spec(
 		summary=" ".join(summary.split()),
 		description=description.strip(),
 		rate_limit=policy,
+		returns=typing.get_type_hints(fn, include_extras=True).get("return", Any),
+		include_in_schema=include_in_schema,
 	)
 	if spec.mutates and "GET" in methods:
 		raise ValueError(

@@ -4,6 +4,7 @@ Two input shapes reach an endpoint, and each has one documented rule:
 
 - a JSON body is validated in pydantic's *strict* JSON mode: ``"5"`` is not an integer and
   ``1`` is not a boolean; ISO 8601 strings are dates, enum values are enums (what JSON can say).
+  ``5.0`` is the integer 5, as JSON Schema (and the OpenAPI document) counts it.
 - query strings and form-encoded bodies carry only strings, so they are validated in *lax*
   mode: ``"5"`` -> 5, ``"2.5"`` -> 2.5, ``"true"/"false"/"1"/"0"/"yes"/"no"/"on"/"off"`` -> bool,
   and a parameter whose type is a list, dict or model is read from a JSON string
@@ -43,7 +44,9 @@ def validate_input(model: type[BaseModel], data: Mapping, *, from_json: bool) ->
 	"""Validated keyword arguments for the endpoint, or InvalidInput naming every bad field."""
 	try:
 		if from_json:
-			instance = model.model_validate_json(json.dumps(dict(data)), strict=True)
+			instance = model.model_validate_json(
+				json.dumps(_integral_floats_as_ints(dict(data))), strict=True
+			)
 		else:
 			instance = model.model_validate(_decode_form_containers(model, data))
 	except ValidationError as e:
@@ -64,6 +67,18 @@ def field_path(loc: tuple) -> str:
 	for part in loc:
 		out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
 	return out
+
+
+def _integral_floats_as_ints(value):
+	"""JSON does not tell ``5.0`` from ``5`` and JSON Schema's ``integer`` accepts both (up to 2**53,
+	where floats stop being exact integers)."""
+	if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+		return int(value)
+	if isinstance(value, dict):
+		return {key: _integral_floats_as_ints(item) for key, item in value.items()}
+	if isinstance(value, list):
+		return [_integral_floats_as_ints(item) for item in value]
+	return value
 
 
 def _decode_form_containers(model: type[BaseModel], data: Mapping) -> dict:

@@ -1,4 +1,5 @@
-"""Endpoints that exist for the test suites only: they answer 404 unless the site allows tests."""
+"""Endpoints that exist for the test suites only: they answer 404 unless the site allows tests,
+and are left out of the OpenAPI document (``include_in_schema=False``)."""
 
 import datetime
 from typing import Annotated, Literal
@@ -6,6 +7,7 @@ from typing import Annotated, Literal
 import frappe
 from pydantic import Field
 
+from my_api_app.request_log import buffer as request_log_buffer
 from my_api_app.toolkit import Conflict, NotFound, endpoint
 
 FAILURES = {
@@ -23,7 +25,7 @@ def _only_on_test_sites() -> None:
 		raise NotFound("No such endpoint.")
 
 
-@endpoint(methods="POST")
+@endpoint(methods="POST", include_in_schema=False)
 def write_then_fail(
 	marker: Annotated[str, Field(min_length=1, max_length=60)],
 	failure: Literal[
@@ -36,7 +38,7 @@ def write_then_fail(
 	raise FAILURES[failure]()
 
 
-@endpoint(methods=("GET", "POST"))
+@endpoint(methods=("GET", "POST"), include_in_schema=False)
 def echo(
 	count: Annotated[int, Field(ge=0, le=1000)],
 	ratio: float = 1.0,
@@ -64,21 +66,34 @@ def bare_read_todo(name: str) -> dict:
 	return {"status": "success", "data": frappe.db.get_value("ToDo", name, ["name", "status"], as_dict=True)}
 
 
-@endpoint(methods="POST", permissions=[("ToDo", "read", "name")])
+@endpoint(methods="POST", permissions=[("ToDo", "read", "name")], include_in_schema=False)
 def toolkit_read_todo(name: Annotated[str, Field(min_length=1, max_length=140)]) -> dict:
 	_only_on_test_sites()
 	return frappe.db.get_value("ToDo", name, ["name", "status"], as_dict=True)
 
 
-@endpoint(methods="GET", allow_guest=True)
+@endpoint(methods="GET", allow_guest=True, include_in_schema=False)
 def ping() -> dict:
 	"""Answer at once; the target of rate-limit tests and benchmarks (limits come from rules)."""
 	_only_on_test_sites()
 	return {"pong": True}
 
 
-@endpoint(methods="GET", allow_guest=True, rate_limit={"limit": 3, "period": 3600, "per": "ip"})
+@endpoint(
+	methods="GET",
+	allow_guest=True,
+	rate_limit={"limit": 3, "period": 3600, "per": "ip"},
+	include_in_schema=False,
+)
 def limited_in_code() -> dict:
 	"""An endpoint with its own limit declared in code: 3 per hour per client address."""
 	_only_on_test_sites()
 	return {"ok": True}
+
+
+@endpoint(methods="POST", roles=["System Manager"], include_in_schema=False)
+def flush_request_log() -> dict:
+	"""Write the queued request log records now (what the minute scheduler and the enqueued
+	flush do), so HTTP tests and benchmarks need not wait for them."""
+	_only_on_test_sites()
+	return request_log_buffer.flush()

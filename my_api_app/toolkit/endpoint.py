@@ -17,8 +17,9 @@ from werkzeug.wrappers import Response
 
 from my_api_app.core.endpoint_spec import DocumentPermission, EndpointSpec, build_spec
 from my_api_app.core.errors import Forbidden, MethodNotAllowed, NotFound, Unauthenticated
+from my_api_app.core.jobs import JobAccepted
 from my_api_app.core.validation import validate_input
-from my_api_app.toolkit import error_response
+from my_api_app.toolkit import error_response, request_context
 from my_api_app.toolkit.registry import ENDPOINTS
 
 # Frappe adds these to form_dict itself; they are not the caller's arguments.
@@ -35,6 +36,7 @@ def endpoint(
 	status: int = 200,
 	xss_safe: bool = False,
 	rate_limit: tuple[int, int] | dict | None = None,
+	include_in_schema: bool = True,
 ) -> Callable:
 	"""Declare an API endpoint; see the module docstring and README for each option.
 
@@ -47,6 +49,7 @@ def endpoint(
 	- ``xss_safe``: for guest endpoints, skip Frappe's HTML sanitising of string inputs.
 	- ``rate_limit``: ``(limit, period_seconds)`` or ``{"limit", "period", "burst", "per"}``
 	  (``per``: principal, user, ip or everyone); enforced with the Desk rules (429).
+	- ``include_in_schema``: False leaves the endpoint out of the OpenAPI document.
 	"""
 
 	def decorate(fn: Callable) -> Callable:
@@ -58,6 +61,7 @@ def endpoint(
 			permissions=permissions,
 			status=status,
 			rate_limit=rate_limit,
+			include_in_schema=include_in_schema,
 		)
 
 		def api_endpoint(**kwargs):
@@ -97,6 +101,10 @@ def _serve(spec: EndpointSpec, fn: Callable, kwargs: dict):
 
 	if isinstance(result, Response):
 		return result
+	if isinstance(result, JobAccepted):  # a started background job: 202, Location: its status
+		request_context.add_response_headers({"Location": result.status_url})
+		frappe.local.response["http_status_code"] = 202
+		return {"status": "success", "data": result.as_dict()}
 	if spec.status != 200:
 		frappe.local.response["http_status_code"] = spec.status
 	return {"status": "success", "data": result}

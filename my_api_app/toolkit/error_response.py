@@ -94,6 +94,8 @@ def rewrite_frappe_error(response) -> None:
 		type_, title = kind_for_status(400)
 		detail = "The request body is not valid JSON."
 	else:
+		if response.status_code == 417:  # frappe.ValidationError (a JSON body that is no object): 400
+			response.status_code = 400
 		type_, title = kind_for_status(response.status_code)
 		detail = _first_server_message(body) or title
 	for key in TRACEBACK_KEYS:

@@ -52,6 +52,7 @@ admin = _e2e.admin
 member = _e2e.member
 manager = _e2e.manager
 guest = _e2e.guest
+rq_workers = _e2e.rq_workers
 Site = _e2e.Site
 
 CHROMIUM_ARGS = [

@@ -82,6 +82,15 @@ def test_json_is_strict_no_string_to_number_or_bool():
 	assert found == {("quantity", "int_type"), ("express", "bool_type")}
 
 
+def test_json_integral_numbers_are_integers_as_json_schema_says():
+	base = {"customer": "ACME", "price": 2.0, "lines": [{"sku": "ABC-1", "quantity": 2.0}]}
+	args = validate_input(MODEL, {**base, "quantity": 3.0}, from_json=True)
+	assert (args["quantity"], args["price"], args["lines"][0].quantity) == (3, 2.0, 2)
+	assert isinstance(args["price"], float)
+	assert errors_of({**base, "quantity": 3.5}, from_json=True)[0] == {("quantity", "int_type")}
+	assert errors_of({**base, "quantity": 2.0**60}, from_json=True)[0] == {("quantity", "int_type")}
+
+
 def test_form_strings_are_coerced_by_the_documented_rules():
 	args = validate_input(
 		MODEL,

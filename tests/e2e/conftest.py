@@ -43,3 +43,19 @@ def manager(admin) -> tuple[str, Site]:
 @pytest.fixture
 def guest() -> Site:
 	return Site()
+
+
+@pytest.fixture(scope="session")
+def rq_workers():
+	"""Extra RQ workers of the bench (``MY_API_APP_E2E_BENCH``) that tests may kill; one is
+	started at once, all are stopped at the end of the session. See rq_workers.py."""
+	if not os.environ.get("MY_API_APP_E2E_BENCH"):
+		pytest.skip("needs MY_API_APP_E2E_BENCH, the bench directory, to start RQ workers")
+	from rq_workers import RQWorkers
+
+	workers = RQWorkers()
+	try:
+		workers.start()
+		yield workers
+	finally:
+		workers.stop_all()

@@ -40,6 +40,52 @@ function call_and_reload(frm, method, args, then) {
 		});
 }
 
+// Usage from the request log (System Settings > Log API Requests): 24 hours and 30 days.
+function show_usage(frm) {
+	frappe
+		.call({ method: "my_api_app.api.usage.key_usage", args: { api_key: frm.doc.name }, type: "GET" })
+		.then((r) => {
+			const usage = r.message.data;
+			const esc = frappe.utils.escape_html;
+			const ms = (value) => (value === null || value === undefined ? "–" : `${value} ms`);
+			const windows = [
+				[__("Last 24 hours"), usage.last_24_hours],
+				[__("Last 30 days"), usage.last_30_days],
+			]
+				.map(
+					([label, w]) => `<tr><td>${label}</td><td>${w.requests}</td><td>${w.errors}</td>
+					<td>${ms(w.p50_ms)}</td><td>${ms(w.p95_ms)}</td></tr>`
+				)
+				.join("");
+			const paths = usage.top_paths
+				.map((p) => `<tr><td>${esc(p.path)}</td><td>${p.requests}</td><td>${p.errors}</td></tr>`)
+				.join("");
+			const last = usage.last_request
+				? __("Last request {0} from {1}: {2} {3}", [
+						esc(frappe.datetime.str_to_user(usage.last_request.at)),
+						esc(usage.last_request.address || "?"),
+						esc(usage.last_request.path),
+						usage.last_request.status_code,
+				  ])
+				: __("No request logged.");
+			const note = usage.logging_enabled
+				? __("Logged requests appear within a minute; kept {0} days (Log Settings).", [
+						usage.retention_days,
+				  ])
+				: __("Request logging is off (System Settings > Log API Requests).");
+			const html = `<div class="api-key-usage">
+				<table class="table table-sm table-bordered"><thead><tr><th></th><th>${__("Requests")}</th>
+				<th>${__("Errors")}</th><th>p50</th><th>p95</th></tr></thead><tbody>${windows}</tbody></table>
+				<p>${last}</p>
+				${paths ? `<table class="table table-sm table-bordered"><thead><tr><th>${__("Top paths (30 days)")}</th>
+				<th>${__("Requests")}</th><th>${__("Errors")}</th></tr></thead><tbody>${paths}</tbody></table>` : ""}
+				<p class="text-muted small">${note}</p></div>`;
+			$(frm.wrapper).find(".api-key-usage").closest(".form-dashboard-section").remove();
+			frm.dashboard.add_section(html, __("Usage"));
+			frm.dashboard.show();
+		});
+}
+
 frappe.ui.form.on("API Key", {
 	onload(frm) {
 		if (frm.is_new() && !frm.doc.user) {
@@ -62,6 +108,7 @@ frappe.ui.form.on("API Key", {
 		if (frm.is_new()) {
 			return;
 		}
+		show_usage(frm);
 		if (frm.doc.revoked) {
 			frm.page.set_indicator(__("Revoked"), "red");
 			frm.set_intro(__("Revoked: this key and its tokens no longer work."), "red");
