@@ -20,12 +20,11 @@ has pymysql (otherwise the ``mysql`` client is used):
 	~/frappe-bench/env/bin/python benchmarks/api_key_auth.py
 """
 
-import os
 import statistics
 import threading
 import time
 
-from common import URL, admin_session, compare, global_status_reader, new_user_token, session, user_token
+from common import URL, admin_session, bench_user, compare, global_status_reader, session
 
 WHOAMI = f"{URL}/api/method/my_api_app.api.auth.whoami"
 CREATE_KEY = f"{URL}/api/method/my_api_app.api.keys.create_key"
@@ -40,10 +39,7 @@ LOAD_CLIENTS = 6
 
 def main():
 	admin = admin_session()
-	if email := os.environ.get("BENCH_USER"):
-		frappe_token = user_token(admin, email)
-	else:
-		email, frappe_token = new_user_token(admin)
+	email, frappe_token = bench_user(admin)
 	key = create_key(admin, email)
 	todo = admin.post(f"{URL}/api/resource/ToDo", json={"description": "bench", "allocated_to": email})
 	todo.raise_for_status()

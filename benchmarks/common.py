@@ -50,6 +50,14 @@ def new_user_token(admin: requests.Session) -> tuple[str, str]:
 	return email, user_token(admin, email)
 
 
+def bench_user(admin: requests.Session) -> tuple[str, str]:
+	"""(email, 'token key:secret') of the user BENCH_USER names, else of a new one (Frappe
+	refuses more than 60 new users an hour: set BENCH_USER for repeated runs)."""
+	if email := os.environ.get("BENCH_USER"):
+		return email, user_token(admin, email)
+	return new_user_token(admin)
+
+
 def user_token(admin: requests.Session, email: str) -> str:
 	"""'token key:secret' of a user's Frappe API key; a new secret replaces the user's old one."""
 	secret = admin.post(

@@ -45,7 +45,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from common import URL, admin_session, new_user_token, session, throughput, user_token
+from common import URL, admin_session, bench_user, session, throughput
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:13000")
 PING = "/api/v1/method/my_api_app.tests.endpoints.ping"
@@ -82,10 +82,7 @@ class Target:
 
 def main():
 	admin = admin_session()
-	if email := os.environ.get("BENCH_USER"):
-		token = user_token(admin, email)
-	else:
-		email, token = new_user_token(admin)
+	_, token = bench_user(admin)
 	targets = {
 		"ping as Guest": Target(PING, session),
 		"whoami with Frappe key": Target(WHOAMI, lambda: session(token)),

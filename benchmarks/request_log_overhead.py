@@ -21,7 +21,6 @@ BENCH_USER names one. Logging is left as it was found.
 """
 
 import json
-import os
 import statistics
 import threading
 import time
@@ -29,7 +28,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from common import URL, admin_session, new_user_token, session, throughput, user_token
+from common import URL, admin_session, bench_user, session, throughput
 
 PING = "/api/method/my_api_app.tests.endpoints.ping"
 WHOAMI = "/api/method/my_api_app.api.auth.whoami"
@@ -63,10 +62,7 @@ class Target:
 
 def main():
 	admin = admin_session()
-	if email := os.environ.get("BENCH_USER"):
-		token = user_token(admin, email)
-	else:
-		email, token = new_user_token(admin)
+	_, token = bench_user(admin)
 	tag = uuid.uuid4().hex[:10]
 	targets = {
 		"ping as Guest": Target(PING, session),

@@ -1,6 +1,7 @@
 """Document events become stored webhook deliveries, in the transaction that changed the
 document (a transactional outbox): the event exists exactly when the change commits, and is
-sent only after the commit. doc_events "*" calls ``on_event`` for every event below."""
+sent only after the commit. doc_events "*" calls ``on_event`` for each of the events a Frappe
+Webhook can name (hooks.py lists them)."""
 
 from datetime import datetime, timezone
 
@@ -11,25 +12,15 @@ from my_api_app.core import webhook_delivery
 from my_api_app.webhooks import config
 
 DELIVERY = "Webhook Delivery"
-# Frappe 15's Webhook events; on_change and on_update_after_submit do not fire on insert.
-DOC_EVENTS = (
-	"after_insert",
-	"on_update",
-	"on_submit",
-	"on_cancel",
-	"on_trash",
-	"on_update_after_submit",
-	"on_change",
-)
 
 
 def on_event(doc, method: str) -> None:
 	flags = frappe.local.flags
 	if flags.in_import or flags.in_patch or flags.in_install or flags.in_migrate:
 		return  # as Frappe's own webhooks
-	if doc.doctype == DELIVERY or method not in DOC_EVENTS:
+	if doc.doctype == DELIVERY:
 		return
-	if doc.flags.in_insert and method in ("on_change", "on_update_after_submit"):
+	if doc.flags.in_insert and method in ("on_change", "on_update_after_submit"):  # as Frappe: not on insert
 		return
 	for hook in config.webhooks_for(doc.doctype):
 		if hook["webhook_docevent"] != method:

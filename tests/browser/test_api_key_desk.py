@@ -1,8 +1,5 @@
 """API keys in Desk as a user manages them: create and see the secret once, roll, revoke."""
 
-import os
-
-import pytest
 from e2e_site import skip_unless_live_site
 
 skip_unless_live_site()

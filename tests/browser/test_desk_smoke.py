@@ -1,10 +1,8 @@
 """Desk in a real browser: a person's keystrokes reach the database, and the helpers work on real Desk."""
 
-import os
 import re
 import uuid
 
-import pytest
 from e2e_site import skip_unless_live_site
 
 skip_unless_live_site()
