@@ -1,11 +1,10 @@
 """Durable webhooks in Desk: from the Webhook form to its delivery log, and a resend."""
 
 import sys
-import time
 import uuid
 from pathlib import Path
 
-from e2e_site import skip_unless_live_site
+from e2e_site import skip_unless_live_site, wait_for
 
 skip_unless_live_site()
 
@@ -14,15 +13,6 @@ from playwright.sync_api import expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from my_api_app.tests.webhook_receiver import Receiver
-
-
-def wait_for(condition, timeout: float = 30):
-	deadline = time.monotonic() + timeout
-	while time.monotonic() < deadline:
-		if condition():
-			return
-		time.sleep(0.3)
-	raise AssertionError(f"not true within {timeout} s")
 
 
 def test_delivery_log_and_resend(desk_page, make_desk_user, admin, rq_workers):

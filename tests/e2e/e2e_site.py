@@ -1,6 +1,7 @@
 """The site under test, as the HTTP tests (and the browser tests' REST checks) reach it."""
 
 import os
+import time
 import uuid
 
 import pytest
@@ -56,3 +57,17 @@ def make_user(admin: Site, roles: tuple[str, ...] = ()) -> tuple[str, Site]:
 	]["api_secret"]
 	key = admin.request("GET", f"/api/resource/User/{email}").json()["data"]["api_key"]
 	return email, Site(auth=f"token {key}:{secret}")
+
+
+def wait_for(condition, timeout: float = 30, every: float = 0.5, then=None):
+	"""``condition()``'s first truthy value, polled every ``every`` seconds (calling ``then``
+	between polls); AssertionError after ``timeout`` seconds."""
+	deadline = time.monotonic() + timeout
+	while time.monotonic() < deadline:
+		value = condition()
+		if value:
+			return value
+		if then:
+			then()
+		time.sleep(every)
+	raise AssertionError(f"not true within {timeout} s")

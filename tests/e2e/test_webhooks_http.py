@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from e2e_site import skip_unless_live_site
+from e2e_site import skip_unless_live_site, wait_for
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -111,18 +111,6 @@ def deliveries(admin, webhook: str) -> list[dict]:
 	)
 	assert response.status_code == 200, response.text
 	return response.json()["data"]
-
-
-def wait_for(condition, timeout: float, every: float = 0.5, then=None):
-	deadline = time.monotonic() + timeout
-	while time.monotonic() < deadline:
-		value = condition()
-		if value:
-			return value
-		if then:
-			then()
-		time.sleep(every)
-	raise AssertionError(f"not true within {timeout} s")
 
 
 def new_todos(admin, count: int) -> list[str]:
