@@ -2,16 +2,22 @@
 whether every request made while it was on was logged.
 
 "On" is System Settings > Log API Requests checked; "off" unchecked (switched with PUT between
-measurements; the change applies from the next request). On, each request builds a record and
-appends it to a Redis list (one RPUSH); a flush job writes the records to API Call Log in
-batches (enqueued every 1000 records: run an RQ worker, `bench worker`, so that the writes
-happen during the measurement as they would in production).
+measurements; the change applies from the next request). Every /api/ request builds a record
+and hands it to one Redis script, which appends it to a list when logging is on; a flush
+writes the records to API Call Log in batches. In production the flush is a background job
+(the scheduler every minute, and a job every 5000 records); here each window with logging on
+ends by flushing its records (the test-only flush endpoint) and that time counts as part of
+the window, so the on figure pays for writing every record it queued. An RQ worker is not
+needed (if one runs, it may take part of the writing; its time then falls in the windows it
+overlaps).
 
-1. Requests/s of GET ping as a guest and of GET whoami with a user's Frappe key, logging on and
-   off in alternating rounds (on off, off on, ...): medians and the median of each round's
-   on / off ratio. Target: on / off >= 0.95.
+1. Requests/s of GET ping as a guest and of GET whoami with a user's Frappe key. For each
+   endpoint, pairs of adjacent windows, one with logging on and one off, in the order on off,
+   off on, on off, ... so that the machine's drift hits both states alike: medians, the
+   median of the pairs' on / off ratios and the ratio of all requests served on to all served
+   off. Target: on / off >= 0.95.
 2. Records: every request carries an X-Request-Id naming the run and the state; after the
-   rounds the queue is flushed (the test-only endpoint) and API Call Log is counted: exactly
+   rounds API Call Log is counted: exactly
    the number of requests sent with logging on, and none of those sent with it off.
 
 See benchmarks/common.py for the server (gunicorn, 2 workers). It creates a user, unless
@@ -34,8 +40,8 @@ PING = "/api/method/my_api_app.tests.endpoints.ping"
 WHOAMI = "/api/method/my_api_app.api.auth.whoami"
 SETTINGS = f"{URL}/api/resource/System Settings/System Settings"
 FLUSH = f"{URL}/api/method/my_api_app.tests.endpoints.flush_request_log"
-ROUNDS = 8  # each measures on and off
-SECONDS = 3.0  # per round, state and endpoint
+PAIRS = 16  # per endpoint: a window with logging on next to one with it off
+SECONDS = 5.0  # per window
 CLIENTS = 8
 WARM_UP_SECONDS = 1.0
 
@@ -74,24 +80,44 @@ def main():
 	print_configuration()
 	try:
 		rates = {label: {True: [], False: []} for label in targets}
-		state = None
-		for i in range(ROUNDS + 1):  # round 0 warms up
-			for on in (True, False) if i % 2 == 0 else (False, True):
-				if state != on:
-					switch(admin, on)
-					state = on
-				for label, target in targets.items():
-					rate = throughput(
-						target.sender(on), target.make_session, SECONDS if i else WARM_UP_SECONDS, CLIENTS
-					)
-					if i:
-						rates[label][on].append(rate)
+		serving = {label: {True: [], False: []} for label in targets}  # requests/s before any flush
 		for label, target in targets.items():
-			report_rates(label, target, rates[label])
+			for on in (True, False):
+				window(admin, target, on, WARM_UP_SECONDS)
+			for i in range(PAIRS):
+				for on in (True, False) if i % 2 == 0 else (False, True):
+					rate, serving_rate = window(admin, target, on, SECONDS)
+					rates[label][on].append(rate)
+					serving[label][on].append(serving_rate)
+		for label, target in targets.items():
+			report_rates(label, target, rates[label], serving[label])
 		switch(admin, was_on)
 		check_records(admin, targets)
 	finally:
 		switch(admin, was_on)
+
+
+def window(admin, target: Target, on: bool, seconds: float) -> tuple[float, float]:
+	"""(requests/s of one window, requests/s of its serving alone). With logging on, writing the
+	window's records to API Call Log (the flush, right after it) is part of the window's time."""
+	switch(admin, on)
+	before = target.sent[on]
+	started = time.perf_counter()
+	throughput(target.sender(on), target.make_session, seconds, CLIENTS)
+	served = time.perf_counter()
+	if on:
+		flush(admin)
+	requests = target.sent[on] - before
+	return requests / (time.perf_counter() - started), requests / (served - started)
+
+
+def flush(admin):
+	"""Write every queued record now (waiting for a worker's flush that holds the lock)."""
+	deadline = time.monotonic() + 120
+	while admin.post(FLUSH).json()["message"]["data"]["locked"]:
+		if time.monotonic() > deadline:
+			raise SystemExit("the request log flush stayed locked for 2 minutes")
+		time.sleep(0.05)
 
 
 def switch(admin, on: bool):
@@ -108,26 +134,31 @@ def switch(admin, on: bool):
 	admin.put(SETTINGS, json=values).raise_for_status()
 
 
-def report_rates(label: str, target: Target, rates: dict):
+def report_rates(label: str, target: Target, rates: dict, serving: dict):
 	on, off = rates[True], rates[False]
 	print(f"\n== requests/s: GET {target.path} ({label})")
 	for name, values in (("logging on", on), ("logging off", off)):
 		rounds = ", ".join(f"{x:.0f}" for x in values)
 		print(f"{name}: median {statistics.median(values):.1f} req/s  (rounds: {rounds})")
 	ratios = [a / b for a, b in zip(on, off, strict=True)]
-	ratio = statistics.median(ratios)
-	print(f"ratio on/off: median {ratio:.3f} (min {min(ratios):.3f}, max {max(ratios):.3f})")
+	quartiles = statistics.quantiles(ratios, n=4)
+	print(
+		f"ratio on/off of the pairs: median {quartiles[1]:.3f}, quartiles {quartiles[0]:.3f} to "
+		f"{quartiles[2]:.3f} (min {min(ratios):.3f}, max {max(ratios):.3f})"
+	)
+	print(
+		"ratio on/off of serving alone (the flush's time left out): "
+		f"{sum(serving[True]) / sum(serving[False]):.3f}"
+	)
+	ratio = sum(on) / sum(off)
+	print(f"ratio of all requests served on to all served off: {ratio:.3f}")
 	print(f"target on / off >= 0.95: {'met' if ratio >= 0.95 else 'NOT met'}")
 
 
 def check_records(admin, targets: dict[str, Target]):
 	"""Flush (every request of the run was answered, so its record is queued), then count."""
 	print("\n== records in API Call Log")
-	deadline = time.monotonic() + 120
-	while admin.post(FLUSH).json()["message"]["data"]["locked"]:  # a worker is flushing right now
-		if time.monotonic() > deadline:
-			raise SystemExit("the request log flush stayed locked for 2 minutes")
-		time.sleep(0.5)
+	flush(admin)
 	all_exact = True
 	for label, target in targets.items():
 		for on in (True, False):
@@ -151,8 +182,8 @@ def print_configuration():
 	print("== configuration")
 	print(f"server {URL} (see benchmarks/common.py: gunicorn with 2 workers expected)")
 	print(
-		f"client: {CLIENTS} threads, keep-alive sessions; {ROUNDS} rounds, each {SECONDS:g} s per endpoint "
-		f"and state (order on off, off on, ...); warm-up {WARM_UP_SECONDS:g} s per endpoint and state"
+		f"client: {CLIENTS} threads, keep-alive sessions; per endpoint {PAIRS} pairs of {SECONDS:g} s windows "
+		f"(order on off, off on, ...) after a {WARM_UP_SECONDS:g} s warm-up in each state"
 	)
 
 

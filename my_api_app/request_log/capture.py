@@ -7,9 +7,11 @@ The one case Frappe gives the hooks no response is a werkzeug HTTP error raised 
 handler (a method the route does not allow, a body over the size limit): the status is then
 found by matching the route again (405/404), or 413 for an oversized body.
 
-Logging must never fail or slow a request: building and queueing the record is one RPUSH;
-if Redis cannot be reached, the record is written as a JSON line to the site's
-``my_api_app.request_log`` log file instead, and the request goes on.
+Logging must never fail or slow a request: the record is built for every /api/ request and
+handed to one Redis script that appends it if logging is on (checking the switch and
+queueing the record is one round trip). If Redis cannot be reached, the switch is read from
+the database and, if on, the record is written as a JSON line to the site's
+``my_api_app.request_log`` log file instead; the request goes on.
 """
 
 import time
@@ -36,15 +38,24 @@ def after_request(response, request) -> None:
 	if not request.path.startswith("/api/"):
 		return
 	try:
-		if not settings.enabled():
-			return
 		record = build_record(response, request)
 	except Exception:
 		frappe.logger("my_api_app").error("request log: could not build a record", exc_info=True)
 		return
 	try:
-		buffer.push(record)
+		buffer.log(record, settings.read_switch)
 	except RedisError:
+		_log_to_file_if_on(record)
+
+
+def _log_to_file_if_on(record: dict) -> None:
+	"""Redis cannot be reached: the record goes to the log file if logging is on, or if even
+	the database cannot say (rather a line too many than a record lost)."""
+	try:
+		on = settings.read_switch()
+	except Exception:
+		on = True
+	if on:
 		frappe.logger("my_api_app.request_log").error(encode(record).decode())
 
 

@@ -14,28 +14,36 @@ from functools import lru_cache
 import frappe
 from frappe.utils import cint
 
+from my_api_app.request_log import buffer
 from my_api_app.toolkit import committed_cache
 
 SETTING = "log_api_requests"
 CUSTOM_FIELD = f"System Settings-{SETTING}"
 LOG_DOCTYPE = "API Call Log"
-CACHE_KEY = "my_api_app:log_api_requests"
 DEFAULT_RETENTION_DAYS = 30
 
 
 def enabled() -> bool:
-	"""Is logging on? One Redis round trip (``committed_cache``): Frappe's document cache of
-	System Settings can keep the old value after a change when a request reloads it between
-	the change's cache clear and its commit."""
-	return committed_cache.get(CACHE_KEY, _load_switch)
+	"""Is logging on? The switch cached beside the log's queue (see
+	``core.request_log_buffer``), read again after a change. Requests do not call this: their
+	record goes to ``buffer.log``, which checks the switch in the same round trip. Frappe's
+	document cache of System Settings is not used: it can keep the old value after a change
+	when a request reloads it between the change's cache clear and its commit."""
+	site_buffer = buffer.site_buffer()
+	on, generation = site_buffer.cached_switch()
+	if on is None:
+		on = read_switch()
+		site_buffer.remember_switch(generation, on)
+	return on
 
 
 def forget(doc=None, method=None) -> None:
 	"""System Settings on_update: requests see the new switch once the change commits."""
-	committed_cache.invalidate_on_commit(CACHE_KEY)
+	frappe.db.after_commit.add(lambda: buffer.site_buffer().forget_switch())
 
 
-def _load_switch() -> bool:
+def read_switch() -> bool:
+	"""The setting as last committed (``committed_cache.latest_rows``)."""
 	rows = committed_cache.latest_rows(
 		"select value from `tabSingles` where doctype = 'System Settings' and field = %s", (SETTING,)
 	)

@@ -9,6 +9,9 @@ import redis
 
 from my_api_app.core.request_log_buffer import (
 	FIELDS,
+	OFF,
+	PUSHED,
+	UNKNOWN,
 	RequestLogBuffer,
 	decode,
 	encode,
@@ -16,6 +19,7 @@ from my_api_app.core.request_log_buffer import (
 	redact_path,
 	route_of,
 	should_trigger_flush,
+	time_ordered_id,
 )
 
 PREFIX = "site1|"
@@ -64,6 +68,14 @@ def test_record_has_exactly_the_fields_and_no_secret():
 	assert r["route"] == "method" and r["target"] == "x.y?token=mas_[redacted]"
 
 
+def test_record_ids_are_unique_and_sort_by_time():
+	ids = [record(n)["id"] for n in (0, 0, 1, 3600)]
+	assert len(set(ids)) == 4
+	assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+	assert ids[1] < ids[2] < ids[3] and ids[0] < ids[2]
+	assert time_ordered_id(1_800_000_000.0) < time_ordered_id(1_800_000_000.001)
+
+
 def test_redact_path_replaces_secrets_and_jwts_and_cuts_long_paths():
 	jwt = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
 	assert redact_path(f"/api/method/a.b/{jwt}/mas_SECRET123") == (
@@ -110,6 +122,45 @@ def test_flush_writes_everything_in_order_in_batches(redis_client):
 	assert list(writer.rows.values()) == pushed
 	assert buffer.pending() == 0
 	assert buffer.flush(writer).written == 0
+
+
+def test_push_if_on_follows_the_switch_cached_for_the_current_generation(redis_client):
+	buffer = RequestLogBuffer(redis_client, PREFIX)
+	assert buffer.push_if_on(record(1)) == (UNKNOWN, 0)  # nothing cached: read the setting
+	assert buffer.cached_switch() == (None, 0)
+	buffer.remember_switch(0, True)
+	assert buffer.cached_switch() == (True, 0)
+	assert buffer.push_if_on(record(2)) == (PUSHED, 1)
+	assert buffer.push_if_on(record(3)) == (PUSHED, 2)
+
+	buffer.forget_switch()  # the setting changed and committed
+	assert buffer.push_if_on(record(4)) == (UNKNOWN, 1)
+	buffer.remember_switch(1, False)
+	assert buffer.push_if_on(record(5)) == (OFF, 0)
+	assert buffer.cached_switch() == (False, 1)
+	assert [decode(e)["request_id"] for e in redis_client.lrange(buffer.queue, 0, -1)] == [
+		"req-00000002",
+		"req-00000003",
+	]
+
+
+def test_a_switch_read_before_a_change_is_not_used_after_it(redis_client):
+	"""A request read the old setting, the change committed (generation 0 -> 1), then the
+	request cached what it read under the generation it started with: ignored."""
+	buffer = RequestLogBuffer(redis_client, PREFIX)
+	_, generation = buffer.push_if_on(record(1))
+	buffer.forget_switch()
+	buffer.remember_switch(generation, True)
+	assert buffer.push_if_on(record(2)) == (UNKNOWN, 1)
+	assert redis_client.llen(buffer.queue) == 0
+
+
+def test_the_switch_is_cached_per_site(redis_client):
+	one, two = RequestLogBuffer(redis_client, "site1|"), RequestLogBuffer(redis_client, "site2|")
+	one.remember_switch(0, True)
+	two.remember_switch(0, False)
+	assert one.push_if_on(record(1)) == (PUSHED, 1)
+	assert two.push_if_on(record(1)) == (OFF, 0)
 
 
 def test_keys_are_per_site(redis_client):
