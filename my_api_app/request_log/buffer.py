@@ -67,9 +67,7 @@ def log(record: dict, read_switch: Callable[[], bool]) -> None:
 	queue = site_buffer()
 	outcome, value = queue.push_if_on(record)
 	if outcome == UNKNOWN:
-		on = read_switch()
-		queue.remember_switch(value, on)
-		if not on:
+		if not _read_and_remember(queue, value, read_switch):
 			return
 		outcome, value = PUSHED, queue.push(record)
 	if outcome != PUSHED:
@@ -77,6 +75,20 @@ def log(record: dict, read_switch: Callable[[], bool]) -> None:
 	threshold = int(frappe.conf.get("my_api_app_request_log_flush_threshold") or DEFAULT_FLUSH_THRESHOLD)
 	if should_trigger_flush(value, threshold):
 		frappe.enqueue(FLUSH_JOB, queue="short", job_id="my_api_app_request_log_flush", deduplicate=True)
+
+
+def switch(read_switch: Callable[[], bool]) -> bool:
+	"""Is logging on? The cached switch, or ``read_switch()`` (then cached) after a change."""
+	queue = site_buffer()
+	on, generation = queue.cached_switch()
+	return _read_and_remember(queue, generation, read_switch) if on is None else on
+
+
+def _read_and_remember(queue: RequestLogBuffer, generation: int, read_switch: Callable[[], bool]) -> bool:
+	"""Read the setting and cache it under ``generation``, the one seen before reading it."""
+	on = read_switch()
+	queue.remember_switch(generation, on)
+	return on
 
 
 def flush() -> dict:

@@ -29,12 +29,7 @@ def enabled() -> bool:
 	record goes to ``buffer.log``, which checks the switch in the same round trip. Frappe's
 	document cache of System Settings is not used: it can keep the old value after a change
 	when a request reloads it between the change's cache clear and its commit."""
-	site_buffer = buffer.site_buffer()
-	on, generation = site_buffer.cached_switch()
-	if on is None:
-		on = read_switch()
-		site_buffer.remember_switch(generation, on)
-	return on
+	return buffer.switch(read_switch)
 
 
 def forget(doc=None, method=None) -> None:
