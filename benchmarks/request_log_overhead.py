@@ -5,33 +5,39 @@ whether every request made while it was on was logged.
 measurements; the change applies from the next request). Every /api/ request builds a record
 and hands it to one Redis script, which appends it to a list when logging is on; a flush
 writes the records to API Call Log in batches. In production the flush is a background job
-(the scheduler every minute, and a job every 5000 records); here each window with logging on
-ends by flushing its records (the test-only flush endpoint) and that time counts as part of
-the window, so the on figure pays for writing every record it queued. An RQ worker is not
-needed (if one runs, it may take part of the writing; its time then falls in the windows it
-overlaps).
+(the scheduler every minute, and a job every 5000 records) running beside the requests; here,
+during each window with logging on, the benchmark flushes every second (the test-only flush
+endpoint, on the same server) while the requests go on, and flushes what is left when the
+window's requests end; that last flush counts as part of the window, so the on figure pays for
+writing every record it queued. An RQ worker is not needed (if one runs, it may take part of
+the writing; its time then falls in the windows it overlaps).
 
 1. Requests/s of GET ping as a guest and of GET whoami with a user's Frappe key. For each
    endpoint, pairs of adjacent windows, one with logging on and one off, in the order on off,
    off on, on off, ... so that the machine's drift hits both states alike: medians, the
    median of the pairs' on / off ratios and the ratio of all requests served on to all served
-   off. Target: on / off >= 0.95.
+   off, with its 95 % bootstrap interval over the pairs. Target: on / off >= 0.95.
 2. Records: every request carries an X-Request-Id naming the run and the state; after the
-   rounds API Call Log is counted: exactly
-   the number of requests sent with logging on, and none of those sent with it off.
+   rounds API Call Log is counted: exactly the number of requests sent with logging on, and
+   none of those sent with it off.
 
 See benchmarks/common.py for the server (gunicorn, 2 workers). It creates a user, unless
-BENCH_USER names one. Logging is left as it was found.
+BENCH_USER names one. BENCH_PAIRS sets the pairs of windows per endpoint (default 20, about
+four minutes each): the 95 % interval printed with the ratio narrows with more. Logging is
+left as it was found.
 
 	python benchmarks/request_log_overhead.py
 """
 
 import json
+import os
+import random
 import statistics
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from common import URL, admin_session, bench_user, session, throughput
@@ -40,10 +46,11 @@ PING = "/api/method/my_api_app.tests.endpoints.ping"
 WHOAMI = "/api/method/my_api_app.api.auth.whoami"
 SETTINGS = f"{URL}/api/resource/System Settings/System Settings"
 FLUSH = f"{URL}/api/method/my_api_app.tests.endpoints.flush_request_log"
-PAIRS = 16  # per endpoint: a window with logging on next to one with it off
+PAIRS = int(os.environ.get("BENCH_PAIRS", 20))  # per endpoint: a window with logging on next to one off
 SECONDS = 5.0  # per window
 CLIENTS = 8
 WARM_UP_SECONDS = 1.0
+FLUSH_EVERY_SECONDS = 1.0  # while a window with logging on serves
 
 
 @dataclass
@@ -81,16 +88,21 @@ def main():
 	try:
 		rates = {label: {True: [], False: []} for label in targets}
 		serving = {label: {True: [], False: []} for label in targets}  # requests/s before any flush
+		stolen = {}  # label -> share of CPU time the hypervisor took while measuring
 		for label, target in targets.items():
 			for on in (True, False):
 				window(admin, target, on, WARM_UP_SECONDS)
+			before = cpu_times()
 			for i in range(PAIRS):
 				for on in (True, False) if i % 2 == 0 else (False, True):
 					rate, serving_rate = window(admin, target, on, SECONDS)
 					rates[label][on].append(rate)
 					serving[label][on].append(serving_rate)
+			stolen[label] = steal_share(before, cpu_times())
 		for label, target in targets.items():
 			report_rates(label, target, rates[label], serving[label])
+			if stolen[label] is not None:
+				print(f"CPU time taken by the hypervisor (steal) meanwhile: {stolen[label]:.0%}")
 		switch(admin, was_on)
 		check_records(admin, targets)
 	finally:
@@ -98,17 +110,43 @@ def main():
 
 
 def window(admin, target: Target, on: bool, seconds: float) -> tuple[float, float]:
-	"""(requests/s of one window, requests/s of its serving alone). With logging on, writing the
-	window's records to API Call Log (the flush, right after it) is part of the window's time."""
+	"""(requests/s of one window, requests/s of its serving alone). With logging on, records are
+	flushed every second while the window serves, and the flush of what is left after its
+	requests end is part of the window's time."""
 	switch(admin, on)
 	before = target.sent[on]
 	started = time.perf_counter()
-	throughput(target.sender(on), target.make_session, seconds, CLIENTS)
+	if on:
+		with flushing(admin, FLUSH_EVERY_SECONDS):
+			throughput(target.sender(on), target.make_session, seconds, CLIENTS)
+	else:
+		throughput(target.sender(on), target.make_session, seconds, CLIENTS)
 	served = time.perf_counter()
 	if on:
 		flush(admin)
 	requests = target.sent[on] - before
 	return requests / (time.perf_counter() - started), requests / (served - started)
+
+
+@contextmanager
+def flushing(admin, every: float):
+	"""Inside the block, a thread flushes the queued records every ``every`` seconds, as the
+	flush job does in production while requests go on."""
+	flusher = session()
+	flusher.cookies.update(admin.cookies)
+	stop = threading.Event()
+
+	def run():
+		while not stop.wait(every):
+			flush(flusher)
+
+	thread = threading.Thread(target=run)
+	thread.start()
+	try:
+		yield
+	finally:
+		stop.set()
+		thread.join()
 
 
 def flush(admin):
@@ -134,6 +172,24 @@ def switch(admin, on: bool):
 	admin.put(SETTINGS, json=values).raise_for_status()
 
 
+def cpu_times() -> list[int] | None:
+	"""The machine's CPU time counters (Linux's /proc/stat), or None elsewhere."""
+	try:
+		with open("/proc/stat") as stat:
+			return [int(ticks) for ticks in stat.readline().split()[1:]]
+	except OSError:
+		return None
+
+
+def steal_share(before: list[int] | None, after: list[int] | None) -> float | None:
+	"""The share of CPU time stolen by the hypervisor between two readings: a run with much of it
+	is noisy (a virtual machine's neighbours took the CPU)."""
+	if not before or not after or len(before) < 8:
+		return None
+	spent = [b - a for a, b in zip(before, after, strict=True)]
+	return spent[7] / (sum(spent) or 1)
+
+
 def report_rates(label: str, target: Target, rates: dict, serving: dict):
 	on, off = rates[True], rates[False]
 	print(f"\n== requests/s: GET {target.path} ({label})")
@@ -147,12 +203,28 @@ def report_rates(label: str, target: Target, rates: dict, serving: dict):
 		f"{quartiles[2]:.3f} (min {min(ratios):.3f}, max {max(ratios):.3f})"
 	)
 	print(
-		"ratio on/off of serving alone (the flush's time left out): "
+		"ratio on/off of serving alone (the time of the flush after serving left out): "
 		f"{sum(serving[True]) / sum(serving[False]):.3f}"
 	)
 	ratio = sum(on) / sum(off)
-	print(f"ratio of all requests served on to all served off: {ratio:.3f}")
+	low, high = bootstrap_interval(on, off)
+	print(
+		f"ratio of all requests served on to all served off: {ratio:.3f} (95 % interval over the pairs "
+		f"{low:.3f} to {high:.3f})"
+	)
 	print(f"target on / off >= 0.95: {'met' if ratio >= 0.95 else 'NOT met'}")
+
+
+def bootstrap_interval(on: list[float], off: list[float], resamples: int = 5000) -> tuple[float, float]:
+	"""The 95 % bootstrap interval of sum(on) / sum(off), resampling whole pairs (fixed seed): how
+	far the machine's noise alone could move the judged ratio."""
+	rng = random.Random(0)
+	pairs = list(zip(on, off, strict=True))
+	ratios = sorted(
+		sum(a for a, _ in sample) / sum(b for _, b in sample)
+		for sample in (rng.choices(pairs, k=len(pairs)) for _ in range(resamples))
+	)
+	return ratios[int(0.025 * resamples)], ratios[int(0.975 * resamples) - 1]
 
 
 def check_records(admin, targets: dict[str, Target]):
@@ -183,7 +255,8 @@ def print_configuration():
 	print(f"server {URL} (see benchmarks/common.py: gunicorn with 2 workers expected)")
 	print(
 		f"client: {CLIENTS} threads, keep-alive sessions; per endpoint {PAIRS} pairs of {SECONDS:g} s windows "
-		f"(order on off, off on, ...) after a {WARM_UP_SECONDS:g} s warm-up in each state"
+		f"(order on off, off on, ...) after a {WARM_UP_SECONDS:g} s warm-up in each state; with logging on, "
+		f"a flush every {FLUSH_EVERY_SECONDS:g} s while serving and one of the rest after"
 	)
 
 

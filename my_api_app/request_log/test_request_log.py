@@ -8,12 +8,14 @@ import os
 import random
 import uuid
 from contextlib import contextmanager
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import frappe
 from frappe.core.doctype.log_settings.log_settings import run_log_clean_up
 from frappe.installer import update_site_config
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import add_to_date, get_datetime, now_datetime
+from frappe.utils import add_to_date, get_datetime, get_system_timezone, now_datetime
 from frappe.utils.background_jobs import get_job
 
 from my_api_app.core.request_log_buffer import make_record
@@ -291,6 +293,53 @@ class TestCapture(RequestLogTestCase):
 	def jti(jwt: str) -> str:
 		payload = jwt.split(".")[1]
 		return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["jti"]
+
+
+class TestWriteRecords(RequestLogTestCase):
+	def test_a_batch_is_written_field_for_field_once_however_often_it_is_written(self):
+		zone = ZoneInfo(get_system_timezone())
+		# Either side of the site's daylight saving change, where a fixed offset would be wrong.
+		times = [datetime(2026, 1, 15, 9, 30, 0, 123456, zone), datetime(2026, 7, 15, 9, 30, 0, 654321, zone)]
+		batch = [
+			make_record(
+				at=at.timestamp(),
+				http_method="POST",
+				path=f"/api/resource/Ünïcödé '\"\\ 名前/{self.prefix}-{i}",
+				user=None,
+				auth="Guest",
+				status=500 + i,
+				duration_ms=12.3456 + i,
+				response_size=None,
+				request_id=f"{self.prefix}-{i}",
+				client_ip=None,
+			)
+			for i, at in enumerate(times)
+		]
+		buffer.write_records(batch)
+		buffer.write_records(batch)  # a batch written again after a flush that died: no duplicate
+		rows = records(self.prefix)
+		self.assertEqual([row.name for row in rows], [record["id"] for record in batch])
+		for i, (row, at) in enumerate(zip(rows, times, strict=True)):
+			expected = {
+				"requested_at": at.replace(tzinfo=None),
+				"creation": at.replace(tzinfo=None),
+				"modified": at.replace(tzinfo=None),
+				"owner": "Administrator",
+				"http_method": "POST",
+				"path": f"/api/resource/Ünïcödé '\"\\ 名前/{self.prefix}-{i}",
+				"route": "resource",
+				"target": "Ünïcödé '\"\\ 名前",
+				"user": "Guest",
+				"auth": "Guest",
+				"api_key": None,
+				"token_id": None,
+				"client_ip": None,
+				"status_code": 500 + i,
+				"duration_ms": round(12.3456 + i, 3),
+				"response_size": 0,
+				"request_id": f"{self.prefix}-{i}",
+			}
+			self.assertEqual({field: row[field] for field in expected}, expected)
 
 
 class TestRetention(RequestLogTestCase):
