@@ -37,7 +37,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from common import URL, admin_session, bench_user, session, throughput
@@ -87,7 +87,8 @@ def main():
 	print_configuration()
 	try:
 		rates = {label: {True: [], False: []} for label in targets}
-		serving = {label: {True: [], False: []} for label in targets}  # requests/s before any flush
+		# requests/s while serving (the flush after it left out)
+		serving = {label: {True: [], False: []} for label in targets}
 		stolen = {}  # label -> share of CPU time the hypervisor took while measuring
 		for label, target in targets.items():
 			for on in (True, False):
@@ -116,10 +117,7 @@ def window(admin, target: Target, on: bool, seconds: float) -> tuple[float, floa
 	switch(admin, on)
 	before = target.sent[on]
 	started = time.perf_counter()
-	if on:
-		with flushing(admin, FLUSH_EVERY_SECONDS):
-			throughput(target.sender(on), target.make_session, seconds, CLIENTS)
-	else:
+	with flushing(admin, FLUSH_EVERY_SECONDS) if on else nullcontext():
 		throughput(target.sender(on), target.make_session, seconds, CLIENTS)
 	served = time.perf_counter()
 	if on:
