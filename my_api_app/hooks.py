@@ -26,17 +26,21 @@ before_uninstall = [
 	"my_api_app.webhooks.custom_fields.uninstall",
 ]
 
-# Request flow (docs/architecture.md): request id and endpoint lookup first, then this app's
-# credentials (API keys, JWTs; anything else is left to Frappe), then Frappe authenticates,
-# then the endpoint runs; the response gets the request id and error body.
+# Request flow (docs/architecture.md): what the request runs, its request id and endpoint first,
+# then the brute-force guard, then this app's credentials (API keys, JWTs; anything else is
+# left to Frappe), then Frappe authenticates, then the endpoint runs; the response gets the
+# request id and error body.
 before_request = [
 	"my_api_app.request_log.capture.before_request",
 	"my_api_app.toolkit.request_hooks.before_request",
+	"my_api_app.api_keys.brute_force.before_request",
 	"my_api_app.api_keys.authentication.authenticate",
 	"my_api_app.inbound_webhooks.receiver.before_request",
 ]
-# The request log records last, with the final status and body.
+# Failed authentications are counted first (a login past the limit becomes 429); the request
+# log records last, with the final status and body.
 after_request = [
+	"my_api_app.api_keys.brute_force.after_request",
 	"my_api_app.toolkit.request_hooks.after_request",
 	"my_api_app.inbound_webhooks.receiver.after_request",
 	"my_api_app.request_log.capture.after_request",
@@ -56,6 +60,8 @@ permission_query_conditions = {
 
 # Durable webhooks: Webhook's own checks, and every document event may become a delivery.
 doc_events = {
+	# API Keys are never shared or assigned (an assignment shares the document).
+	"DocShare": {"validate": "my_api_app.api_keys.permissions.refuse_api_key_share"},
 	# The request log's switch is cached; a change is seen from the next request after commit.
 	"System Settings": {"on_update": "my_api_app.request_log.settings.forget"},
 	"Webhook": {
@@ -106,7 +112,9 @@ scheduler_events = {
 
 # frappe.clear_cache() deletes every key of the site but these: queued request log records
 # (and an unfinished batch) must survive it, as Frappe's own deferred inserts do.
-persistent_cache_keys = ["my_api_app:request_log*"]
+# Rate-limit buckets and failed-authentication counts must survive it too, or any caller who
+# can trigger a cache clear resets its own limits.
+persistent_cache_keys = ["my_api_app:request_log*", "my_api_app:rl:*", "my_api_app:auth_failures:*"]
 
 # Log Settings clears the request log (days editable there; Frappe's daily clean-up).
 default_log_clearing_doctypes = {"API Call Log": 30, "Webhook Delivery": 30, "Inbound Webhook Event": 90}

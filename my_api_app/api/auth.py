@@ -6,7 +6,7 @@ from typing import Annotated
 import frappe
 from pydantic import Field
 
-from my_api_app.api_keys import principal, store, tokens
+from my_api_app.api_keys import permissions, principal, store, tokens
 from my_api_app.core.scopes import covers
 from my_api_app.toolkit import Forbidden, InvalidInput, NotFound, Unauthenticated, endpoint
 
@@ -60,8 +60,11 @@ def revoke_token(token: str | None = None) -> dict:
 			raise InvalidInput.for_field(
 				"token", "Not a valid token of this site.", "invalid_token"
 			) from None
-		if not frappe.db.exists("API Key", claims.api_key) or not frappe.has_permission(
-			"API Key", "write", claims.api_key
+		key_user = frappe.db.get_value("API Key", claims.api_key, "user")
+		if (
+			not key_user
+			or not permissions.may_manage_key(key_user)
+			or not frappe.has_permission("API Key", "write", claims.api_key)
 		):
 			raise NotFound("No such token.")
 		jti, api_key, expires_at = claims.jti, claims.api_key, claims.expires_at

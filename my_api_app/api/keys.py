@@ -13,6 +13,7 @@ import frappe
 from frappe.utils import get_system_timezone
 from pydantic import Field
 
+from my_api_app.api_keys import permissions
 from my_api_app.core import scopes as scope_rules
 from my_api_app.core.errors import FieldError
 from my_api_app.toolkit import InvalidInput, endpoint
@@ -73,6 +74,8 @@ def create_key(
 @endpoint(methods="GET")
 def list_keys(user: str | None = None) -> list[dict]:
 	"""The caller's API keys (a System Manager sees all, or one ``user``'s), newest first."""
+	if not permissions.is_key_admin():  # only their own, whatever is shared with them
+		user = frappe.session.user
 	filters = {"user": user} if user else {}
 	names = frappe.get_list("API Key", filters=filters, pluck="name", order_by="creation desc")
 	return [describe(frappe.get_doc("API Key", name)) for name in names]
@@ -83,6 +86,7 @@ def roll_secret(api_key: str, overlap_minutes: Annotated[int, Field(ge=0, le=7 *
 	"""Give the key a new secret. The old one keeps working for ``overlap_minutes`` (default 60,
 	0 stops it at once). The response holds the new secret: it is never shown again."""
 	doc = frappe.get_doc("API Key", api_key, for_update=True)
+	permissions.check_may_manage_key(doc)
 	secret = doc.roll(overlap_minutes)
 	return {**describe(doc), "secret": secret, "authorization": f"token {doc.name}:{secret}"}
 
@@ -91,6 +95,7 @@ def roll_secret(api_key: str, overlap_minutes: Annotated[int, Field(ge=0, le=7 *
 def revoke_key(api_key: str, reason: Label) -> dict:
 	"""Revoke the key for good; it and every token issued for it stop working at once."""
 	doc = frappe.get_doc("API Key", api_key, for_update=True)
+	permissions.check_may_manage_key(doc)
 	doc.revoke(reason)
 	return describe(doc)
 

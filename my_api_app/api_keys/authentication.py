@@ -17,18 +17,15 @@ from frappe.utils import now_datetime
 
 from my_api_app.api_keys import store, tokens
 from my_api_app.api_keys.principal import Principal, missing_scope_error, set_current
-from my_api_app.core import api_key_format, client_ip
+from my_api_app.core import api_key_format, client_ip, dispatch
 from my_api_app.core.api_key_format import ApiKeyCredentials, BearerToken
 from my_api_app.core.errors import ApiError, Forbidden, Unauthenticated
-from my_api_app.core.scopes import ScopeSet, required_scope
+from my_api_app.core.scopes import ScopeSet, missing_scope
 from my_api_app.toolkit import request_context
 
 INVALID_CREDENTIALS = "The credentials are not valid: unknown, wrong, expired or revoked."
-# Scope-free: exchanging the key for a token carries no more than the key's own scopes.
-TOKEN_EXCHANGE_PATHS = (
-	"/api/method/my_api_app.api.auth.issue_token",
-	"/api/v2/method/my_api_app.api.auth.issue_token",
-)
+# Scope-free for a key: exchanging it for a token carries no more than the key's own scopes.
+TOKEN_EXCHANGE_METHOD = "my_api_app.api.auth.issue_token"
 
 
 def authenticate() -> None:
@@ -88,10 +85,15 @@ def _check_address(principal: Principal) -> None:
 
 
 def _check_scope(principal: Principal) -> None:
-	request = frappe.request
-	if principal.kind == "api_key" and request.path.rstrip("/") in TOKEN_EXCHANGE_PATHS:
+	"""Against the call Frappe will run (``request_context.current_call``), whatever the path."""
+	call = request_context.current_call()
+	if principal.kind == "api_key" and call.kind == dispatch.METHOD and call.method == TOKEN_EXCHANGE_METHOD:
 		return
-	form = frappe.local.form_dict
-	needed = required_scope(request.path, request.method, form.get("cmd"), run_method="run_method" in form)
-	if needed is not None and not principal.scopes.allows(needed):
+	needed = missing_scope(principal.scopes, call, frappe.local.form_dict, _report_doctype)
+	if needed is not None:
 		raise missing_scope_error(needed)
+
+
+def _report_doctype(report: str) -> str | None:
+	"""What a Report reads (its ``ref_doctype``), for the scope of ``frappe.desk.query_report``."""
+	return frappe.db.get_value("Report", report, "ref_doctype", cache=True)

@@ -4,37 +4,65 @@ The DocType scopes of a key or token are enforced where Frappe checks permission
 hold for /api/resource, /api/v2/document and any method (``frappe.client.get_list`` included):
 a request can only touch a DocType its credential has a ``doctype:<DocType>:<access>`` scope
 for. These hooks only deny; a credential never gets more than its user's own permissions.
+
+A denial is *raised*, not returned as False: Frappe's ``has_permission`` turns a False from a
+hook into True when the document is shared with the user (``false_if_not_shared``), so a share
+or an assignment would otherwise widen a scoped credential or open someone else's key.
 """
 
 import frappe
 
 from my_api_app.api_keys import principal
+from my_api_app.core.errors import NotFound
 from my_api_app.core.scopes import access_for_ptype
+
+
+def is_key_admin(user: str | None = None) -> bool:
+	"""System Managers manage every user's keys."""
+	return "System Manager" in frappe.get_roles(user or frappe.session.user)
+
+
+def may_manage_key(key_user: str | None, user: str | None = None) -> bool:
+	"""Whether ``user`` (default: the session user) may see and change a key of ``key_user``:
+	its owner, or a System Manager. Shares, assignments and user permissions grant nothing."""
+	user = user or frappe.session.user
+	return user == key_user or is_key_admin(user)
+
+
+def check_may_manage_key(doc) -> None:
+	"""The key endpoints' explicit owner check: someone else's key is the same 404 as none."""
+	if not may_manage_key(doc.user):
+		raise NotFound(f"API Key {doc.name} was not found.")
 
 
 def api_key_has_permission(doc, ptype: str, user: str) -> bool | None:
 	"""A user's own keys; a System Manager's are everyone's."""
-	if not doc.user or doc.user == user or "System Manager" in frappe.get_roles(user):
+	if not doc.user or may_manage_key(doc.user, user):
 		return None
-	return False
+	raise frappe.PermissionError(f"API Key {doc.name} is not yours.")
 
 
 def api_key_query_conditions(user: str, doctype: str | None = None) -> str:
-	if "System Manager" in frappe.get_roles(user):
+	if is_key_admin(user):
 		return ""
 	return f"`tabAPI Key`.`user` = {frappe.db.escape(user)}"
 
 
+def refuse_api_key_share(doc, method: str | None = None) -> None:
+	"""DocShare validate hook: API Keys are never shared (nor assigned, which shares)."""
+	if doc.share_doctype == "API Key":
+		frappe.throw(frappe._("API Keys cannot be shared."), frappe.PermissionError)
+
+
 def scoped_has_permission(doc, ptype: str, user: str) -> bool | None:
-	"""has_permission hook for every DocType: deny what the credential's scopes do not cover."""
+	"""has_permission hook for every DocType: refuse what the credential's scopes do not cover."""
 	caller = principal.current()
 	if caller is None or caller.scopes.is_full or user != caller.user:
 		return None
 	access = access_for_ptype(ptype)
 	if caller.scopes.allows_doctype(doc.doctype, access):
 		return None
-	principal.missing_scope_error(f"doctype:{doc.doctype}:{access}")  # noted for the 403 body
-	return False
+	raise principal.missing_scope_error(f"doctype:{doc.doctype}:{access}")
 
 
 def scoped_query_conditions(user: str, doctype: str | None = None) -> str:

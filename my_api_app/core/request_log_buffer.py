@@ -24,6 +24,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from my_api_app.core import dispatch
+
 PATH_LENGTH = 255
 FIELD_LENGTH = 140
 
@@ -48,9 +50,6 @@ FIELDS = (
 
 _SECRET = re.compile(r"mas_[A-Za-z0-9]+")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-_METHOD = re.compile(r"^/api/(?:v[12]/)?method/([^/]+)(?:/([^/]+))?")
-_RESOURCE = re.compile(r"^/api/(?:v1/)?resource/([^/]+)")
-_V2_DOCUMENT = re.compile(r"^/api/v2/(document|doctype)/([^/]+)")
 
 
 def redact_path(path: str) -> str:
@@ -62,20 +61,25 @@ def redact_path(path: str) -> str:
 	return path[:PATH_LENGTH]
 
 
-def route_of(path: str) -> tuple[str, str | None]:
-	"""(route kind, target) of an /api/ path: the method it calls or the DocType it names.
-
-	``/api/v2/method/<DocType>/<method>`` runs a document method; its target is the DocType.
-	"""
-	if match := _METHOD.match(path):
-		if match.group(2) and path.startswith("/api/v2/"):
-			return "document", match.group(1)[:FIELD_LENGTH]
-		return "method", match.group(1)[:FIELD_LENGTH]
-	if match := _RESOURCE.match(path):
-		return "resource", match.group(1)[:FIELD_LENGTH]
-	if match := _V2_DOCUMENT.match(path):
-		return match.group(1), match.group(2)[:FIELD_LENGTH]
-	return "other", None
+def route_of(call: dispatch.Call | None) -> tuple[str, str | None]:
+	"""(route kind, target) of the call a request made (``core.dispatch``): ``method`` and the
+	dotted method (sent as a path or as ``cmd``); ``resource`` (v1) or ``document`` (v2) and the
+	DocType for document calls (a v2 controller method too); ``doctype`` for v2 meta and count;
+	``other`` for the rest."""
+	if call is None:
+		return "other", None
+	if call.kind in (dispatch.METHOD, dispatch.LOGIN):
+		route = "method"
+	elif call.kind == dispatch.CONTROLLER_METHOD:
+		route = "document"
+	elif call.kind in (dispatch.META, dispatch.COUNT):
+		route = "doctype"
+	elif call.kind in dispatch.DOCUMENT_KINDS:
+		route = "resource" if call.via == "v1" else "document"
+	else:
+		return "other", None
+	target = call.target  # a cmd is the client's text: redacted like the path
+	return route, redact_path(target)[:FIELD_LENGTH] if target else None
 
 
 def time_ordered_id(at: float) -> str:
@@ -100,10 +104,12 @@ def make_record(
 	api_key: str | None = None,
 	token_id: str | None = None,
 	record_id: str | None = None,
+	call: dispatch.Call | None = None,
 ) -> dict:
-	"""One record, from values only (never a body, header or query string)."""
+	"""One record, from values only (never a body, header or query string); ``call`` is what
+	the request ran (``core.dispatch.resolve``), which gives the route and target."""
 	path = redact_path(path)
-	route, target = route_of(path)
+	route, target = route_of(call)
 	return {
 		"id": record_id or time_ordered_id(at),
 		"at": at,

@@ -11,9 +11,11 @@ Three kinds of scope string:
 A scope only narrows: the request still runs as the key's user, with that user's permissions.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
+
+from my_api_app.core import dispatch, reach
 
 FULL_ACCESS = "*"
 ACCESS_LEVELS = ("read", "write", "create", "delete")
@@ -132,17 +134,22 @@ class ScopeSet:
 		return f"ScopeSet({list(self.strings)!r})"
 
 	def allows_method(self, dotted: str) -> bool:
+		"""A wildcard never grants a generic Frappe method that ``reach`` cannot classify:
+		such a method may act on any DocType, so only its exact name grants it."""
 		return (
 			self.is_full
 			or dotted in self._exact_methods
-			or any(_glob_match(parts, dotted) for parts in self._method_globs)
+			or (
+				not reach.needs_exact_scope(dotted)
+				and any(_glob_match(parts, dotted) for parts in self._method_globs)
+			)
 		)
 
 	def allows_doctype(self, doctype: str, access: str) -> bool:
 		return self.is_full or access in self._doctypes.get(doctype, ())
 
 	def allows(self, required: str) -> bool:
-		"""Whether these scopes grant ``required``, a string from ``required_scope``."""
+		"""Whether these scopes grant ``required``, a string from ``required_scopes``."""
 		if self.is_full:
 			return True
 		kind, _, rest = required.partition(":")
@@ -175,77 +182,44 @@ def access_for_ptype(ptype: str) -> str:
 	return _PTYPE_ACCESS.get(ptype, "write")
 
 
-# Access needed per HTTP method on a document route. v1 runs a document method on POST.
-_V1_DOCUMENT_ACCESS = {"GET": "read", "PUT": "write", "PATCH": "write", "DELETE": "delete", "POST": "write"}
-_V2_DOCUMENT_ACCESS = {"GET": "read", "PUT": "write", "PATCH": "write", "DELETE": "delete"}
+# The access each document call needs (a v1 GET with run_method runs a document method: write).
+_DOCUMENT_ACCESS = {
+	dispatch.LIST: "read",
+	dispatch.READ: "read",
+	dispatch.META: "read",
+	dispatch.COUNT: "read",
+	dispatch.CREATE: "create",
+	dispatch.UPDATE: "write",
+	dispatch.DOCUMENT_METHOD: "write",
+	dispatch.DELETE: "delete",
+}
 
 
-def _document_scope(
-	doctype: str, name: str, method: str, accesses: dict[str, str], *, runs_method: bool
+def required_scopes(
+	call: dispatch.Call, form: Mapping, report_doctype: reach.ReportDocType
+) -> tuple[str, ...]:
+	"""Every scope ``call`` needs, given the request's ``form_dict`` (a generic method's
+	DocType is an argument; ``report_doctype`` looks up what a Report reads). Nothing for
+	OPTIONS (nothing runs); ``*`` for anything that is not a method or document call (pages,
+	files, login, no route, controller methods)."""
+	if call.kind == dispatch.OPTIONS:
+		return ()
+	if call.kind in _DOCUMENT_ACCESS and call.doctype:
+		return (f"doctype:{call.doctype}:{_DOCUMENT_ACCESS[call.kind]}",)
+	if call.kind == dispatch.METHOD and call.method:
+		try:
+			reached = reach.doctypes_reached(call.method, form, report_doctype)
+		except reach.Unclassifiable:
+			return (f"method:{call.method}", FULL_ACCESS)
+		return (f"method:{call.method}", *(f"doctype:{doctype}:{access}" for doctype, access in reached))
+	return (FULL_ACCESS,)
+
+
+def missing_scope(
+	scopes: ScopeSet, call: dispatch.Call, form: Mapping, report_doctype: reach.ReportDocType
 ) -> str | None:
-	"""The scope of a document route; None when Frappe has no route for it (the caller answers *)."""
-	if not doctype:
+	"""The first scope ``call`` needs that ``scopes`` do not grant, or None."""
+	if scopes.is_full:
 		return None
-	if not name:
-		return {"GET": f"doctype:{doctype}:read", "POST": f"doctype:{doctype}:create"}.get(method)
-	if name.startswith("/"):
-		return None
-	access = "write" if runs_method else accesses.get(method)
-	return access and f"doctype:{doctype}:{access}"
-
-
-def _v2_document_method(name: str) -> bool:
-	"""Whether a v2 document path tail is ``<name>/method/<method>``, as Frappe's route reads it."""
-	head, sep, tail = name.rstrip("/").rpartition("/method/")
-	return bool(sep and head and not head.startswith("/") and tail and "/" not in tail)
-
-
-def _api_scope(path: str, method: str, run_method: bool) -> str | None:
-	version, rest = "v1", path.removeprefix("/api/")
-	if rest.startswith(("v1/", "v2/")):
-		version, rest = rest[:2], rest[3:]
-	section, _, rest = rest.partition("/")
-	if section == "method":
-		if version == "v1":
-			name = rest.split("/")[0]  # Frappe drops anything after the first slash
-			return f"method:{name}" if name else None
-		name = rest.removesuffix("/")
-		return f"method:{name}" if name and "/" not in name else None
-	doctype, _, name = rest.partition("/")
-	if version == "v1" and section == "resource":
-		runs_method = run_method and method == "GET"
-		return _document_scope(
-			doctype, name.removesuffix("/"), method, _V1_DOCUMENT_ACCESS, runs_method=runs_method
-		)
-	if version == "v2" and section == "document":
-		runs_method = method in ("GET", "POST") and _v2_document_method(name)
-		return _document_scope(
-			doctype, name.removesuffix("/"), method, _V2_DOCUMENT_ACCESS, runs_method=runs_method
-		)
-	if version == "v2" and section == "doctype" and name.removesuffix("/") in ("meta", "count"):
-		return f"doctype:{doctype}:read" if doctype and method == "GET" else None
-	return None
-
-
-def required_scope(
-	path: str, http_method: str, cmd: str | None = None, *, run_method: bool = False
-) -> str | None:
-	"""The scope a request needs, following Frappe 15's routing; None for OPTIONS (nothing runs).
-
-	``cmd`` is Frappe's legacy ``cmd`` form field, which overrides the path. ``run_method``
-	says the form carries ``run_method``, which makes a v1 document GET run a document method.
-	``path`` is decoded once, as the server decodes PATH_INFO; names that route never contain
-	``%``, so passing an already decoded path gives the same answer. A route this does not
-	know (any other /api/ route, any page or file) needs full access.
-	"""
-	method = http_method.upper()
-	if method == "OPTIONS":
-		return None
-	if cmd:
-		return f"method:{cmd}"
-	if method == "HEAD":
-		method = "GET"
-	path = unquote(path)
-	if not path.startswith("/api/"):
-		return FULL_ACCESS
-	return _api_scope(path, method, run_method) or FULL_ACCESS
+	needed = required_scopes(call, form, report_doctype)
+	return next((scope for scope in needed if not scopes.allows(scope)), None)

@@ -14,15 +14,14 @@ import json
 import frappe
 from frappe.utils import cint, now_datetime
 
-from my_api_app.core import inbound_webhooks
+from my_api_app.core import dispatch, inbound_webhooks
 from my_api_app.core.errors import ApiError, NotFound, Unauthenticated
 from my_api_app.core.webhook_signing import redact_headers
 from my_api_app.inbound_webhooks import processing, replay, sources
-from my_api_app.toolkit import error_response
+from my_api_app.toolkit import error_response, request_context
 
 EVENT = "Inbound Webhook Event"
 DEFAULT_MAX_BODY = 1024 * 1024  # site config my_api_app_inbound_max_body overrides it
-RECEIVE_PATH_END = "/method/my_api_app.api.inbound.receive"
 
 
 class PayloadTooLarge(ApiError):
@@ -100,7 +99,7 @@ def _answer(outcome: str, delivery: inbound_webhooks.Delivery) -> dict:
 def before_request() -> None:
 	"""A sender's JSON body is Frappe's form_dict, and Frappe runs a ``cmd`` key in it as an RPC
 	call before routing the path: for the receiving path the key is the sender's, not Frappe's."""
-	if _is_receive_path(frappe.request.path):
+	if _is_receive_call():
 		frappe.local.form_dict.pop("cmd", None)
 
 
@@ -111,10 +110,14 @@ def after_request(response, request) -> None:
 		response is not None
 		and response.status_code >= 400
 		and response.mimetype == "application/json"
-		and _is_receive_path(request.path)
+		and _is_receive_call()
 	):
 		error_response.rewrite_frappe_error(response)
 
 
-def _is_receive_path(path: str) -> bool:
-	return path.startswith("/api/") and path.rstrip("/").endswith(RECEIVE_PATH_END)
+def _is_receive_call() -> bool:
+	"""The request calls the receiver by its path (``request_context.CMD_DROPPED_ON``)."""
+	call = request_context.current_call()
+	return (
+		call.kind == dispatch.METHOD and call.via != "cmd" and call.method in request_context.CMD_DROPPED_ON
+	)

@@ -1,4 +1,8 @@
-"""Rate limits on every /api/ request, after authentication.
+"""Rate limits on every API call, after authentication.
+
+An API call is any /api/ request or a ``cmd`` on any path (``request_context.current_call``);
+rules match every spelling of the call (``Call.spellings``), so a limit on
+``/api/method/<m>`` also counts ``GET /?cmd=<m>`` and ``/api/v2/method/<m>``.
 
 The hook is an ``auth_hooks`` entry: Frappe runs those inside ``validate_auth`` once the
 session, Frappe's keys, OAuth and this app's keys have set the user, so limits can be keyed
@@ -16,6 +20,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from my_api_app.api_keys import principal
+from my_api_app.core import dispatch
 from my_api_app.core.errors import ApiError, RateLimited
 from my_api_app.core.rate_limit import GcraLimiter, admitted, rate_limit_headers
 from my_api_app.rate_limits import rules
@@ -26,13 +31,13 @@ _limiters: dict[str, GcraLimiter] = {}  # per process, by Redis URL
 
 
 def enforce() -> None:
-	request = frappe.request
-	if not request.path.startswith("/api/") or request.method == "OPTIONS":
+	call = request_context.current_call()
+	if not call.api or call.kind == dispatch.OPTIONS:
 		return
 	user = frappe.session.user
 	caller = principal.current()
 	api_key = caller.api_key if caller else None
-	policies = rules.matching_policies(request.path, user, api_key)
+	policies = rules.matching_policies(call.spellings or (frappe.request.path,), user, api_key)
 	endpoint = request_context.current_endpoint()
 	if endpoint is not None and endpoint.rate_limit is not None:
 		policies.append(endpoint.rate_limit)

@@ -27,8 +27,9 @@ class Rule:
 	api_key: str | None
 	is_default: bool
 
-	def matches_path(self, path: str) -> bool:
-		return fnmatchcase(path, self.path_pattern)
+	def matches(self, paths: tuple[str, ...]) -> bool:
+		"""Whether the pattern matches any spelling of the call."""
+		return any(fnmatchcase(path, self.path_pattern) for path in paths)
 
 	def applies(self, user: str, api_key: str | None, roles: list[str]) -> bool:
 		match self.applies_to:
@@ -79,10 +80,10 @@ def _rule(row: dict) -> Rule:
 	)
 
 
-def matching_policies(path: str, user: str, api_key: str | None) -> list[Policy]:
-	"""The policies of the rules that match this request; the site default ones only when no
-	other rule does."""
-	candidates = [rule for rule in enabled_rules() if rule.matches_path(path)]
+def matching_policies(paths: tuple[str, ...], user: str, api_key: str | None) -> list[Policy]:
+	"""The policies of the rules whose pattern matches one of ``paths`` (the call's spellings);
+	the site default ones only when no other rule matches."""
+	candidates = [rule for rule in enabled_rules() if rule.matches(paths)]
 	if not candidates:
 		return []
 	roles = frappe.get_roles(user) if any(rule.applies_to == "Role" for rule in candidates) else []

@@ -1,4 +1,8 @@
-"""Capturing one record per /api/ request (before_request / after_request hooks).
+"""Capturing one record per API call (before_request / after_request hooks).
+
+An API call is any /api/ request or a ``cmd`` on any path (``request_context.current_call``),
+and the record's route and target are the call's: ``GET /?cmd=<m>`` is logged as a call of
+``<m>``.
 
 ``after_request`` runs for every response Frappe builds, errors included: a 401 from
 ``validate_auth`` or from this app's key check, a 429 from the rate limit hook, a 500. It runs
@@ -17,25 +21,25 @@ the database and, if on, the record is written as a JSON line to the site's
 import time
 
 import frappe
-from frappe.api import API_URL_MAP
 from redis.exceptions import RedisError
-from werkzeug.exceptions import HTTPException
 
 from my_api_app.api_keys import principal
-from my_api_app.core import api_key_format
+from my_api_app.core import api_key_format, dispatch
 from my_api_app.core.api_key_format import ApiKeyCredentials, BearerToken
 from my_api_app.core.request_log_buffer import encode, make_record
 from my_api_app.request_log import buffer, settings
 from my_api_app.toolkit import request_context
 
+_STATUS_OF_KIND = {dispatch.METHOD_NOT_ALLOWED: 405, dispatch.NOT_FOUND: 404}
+
 
 def before_request() -> None:
-	if frappe.request.path.startswith("/api/"):
+	if request_context.current_call().api:
 		frappe.local.api_log_started = (time.time(), time.perf_counter())
 
 
 def after_request(response, request) -> None:
-	if not request.path.startswith("/api/"):
+	if not request_context.current_call().api:
 		return
 	try:
 		record = build_record(response, request)
@@ -81,6 +85,7 @@ def build_record(response, request) -> dict:
 		response_size=_size(response),
 		request_id=request_context.request_id(),
 		client_ip=request_context.client_ip(),
+		call=request_context.current_call(),
 	)
 
 
@@ -106,10 +111,10 @@ def _credentials(request, user: str) -> tuple[str, str | None, str | None]:
 
 
 def _status_without_response(request) -> int:
-	try:
-		API_URL_MAP.bind_to_environ(request.environ).match()
-	except HTTPException as error:
-		return error.code or 500
+	"""The status of the werkzeug HTTP error Frappe returned instead of a response."""
+	kind = request_context.current_call().kind
+	if kind in _STATUS_OF_KIND:
+		return _STATUS_OF_KIND[kind]
 	max_length = request.max_content_length
 	if max_length and (request.content_length or 0) > max_length:
 		return 413

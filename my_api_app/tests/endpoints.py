@@ -97,3 +97,10 @@ def flush_request_log() -> dict:
 	flush do), so HTTP tests and benchmarks need not wait for them."""
 	_only_on_test_sites()
 	return request_log_buffer.flush()
+
+
+@endpoint(methods="GET", permissions=[("Note", "read", "name")], include_in_schema=False)
+def can_read_note(name: Annotated[str, Field(min_length=1, max_length=140)]) -> dict:
+	"""The attack suite: a document shared with the caller's user, outside the key's scopes."""
+	_only_on_test_sites()
+	return {"title": frappe.db.get_value("Note", name, "title")}

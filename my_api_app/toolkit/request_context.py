@@ -1,4 +1,10 @@
-"""Per-request state of the API: the request id and the toolkit endpoint being called.
+"""Per-request state of the API: the call the request makes, the request id and the toolkit
+endpoint being called.
+
+``current_call()`` is the one answer to "what does this request run" (``core.dispatch``),
+computed once from the request and the ``form_dict`` Frappe built, before any handler can
+change ``form_dict``; scopes, rate limits, the request log, the request id and the error
+bodies all ask it.
 
 The request id is the client's ``X-Request-Id`` when it is a sane token, otherwise a new one.
 It is echoed on every /api/ response, carried in every error body and stored as the
@@ -14,18 +20,35 @@ from functools import lru_cache
 import frappe
 
 from my_api_app.core import client_ip as client_ip_rules
+from my_api_app.core import dispatch
 from my_api_app.core.endpoint_spec import EndpointSpec
 from my_api_app.core.errors import ApiError
 from my_api_app.toolkit.registry import ENDPOINTS
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
-_METHOD_PATH = re.compile(r"^/api/(?:v[12]/)?method/([A-Za-z0-9_.]+)")
+_DOTTED = re.compile(r"[A-Za-z0-9_.]+")
+# The inbound webhook receiver's body is the sender's: its before_request hook drops a ``cmd``
+# key on this method's path, so the path's call is what runs.
+CMD_DROPPED_ON = frozenset({"my_api_app.api.inbound.receive"})
+
+
+def current_call() -> dispatch.Call:
+	"""What this request runs. The first hook to ask computes it (the first before_request
+	hook, or after_request when Frappe failed before any before_request hook ran)."""
+	call = getattr(frappe.local, "api_call", None)
+	if call is None:
+		request = frappe.request
+		call = frappe.local.api_call = dispatch.resolve(
+			request.method, request.path, frappe.local.form_dict or {}, cmd_dropped_on=CMD_DROPPED_ON
+		)
+	return call
 
 
 def start(request) -> None:
 	incoming = request.headers.get("X-Request-Id", "")
 	frappe.local.api_request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-	frappe.local.api_endpoint = endpoint_for_path(request.path)
+	call = current_call()
+	frappe.local.api_endpoint = endpoint_for_method(call.method) if call.kind == dispatch.METHOD else None
 	frappe.local.api_response_headers = {}
 
 
@@ -57,20 +80,27 @@ def response_headers() -> dict[str, str]:
 	return getattr(frappe.local, "api_response_headers", {})
 
 
-def endpoint_for_path(path: str) -> EndpointSpec | None:
-	"""The toolkit endpoint a /api/method/ path names, importing its module if needed.
+def endpoint_for_method(dotted: str | None) -> EndpointSpec | None:
+	"""The toolkit endpoint that runs for a call of ``dotted`` (after Frappe's
+	``override_whitelisted_methods``, as Frappe resolves it), importing its module if needed.
 
 	Only modules of installed apps are imported, which Frappe itself does for any caller
 	(Guest included) when it resolves the method after authentication.
 	"""
-	match = _METHOD_PATH.match(path)
-	if not match:
+	if not dotted:
 		return None
-	dotted = match.group(1)
+	overrides = frappe.get_hooks("override_whitelisted_methods", {}).get(dotted)
+	if overrides:
+		dotted = overrides[-1]
 	if dotted in ENDPOINTS:
 		return ENDPOINTS[dotted]
 	module, _, _ = dotted.rpartition(".")
-	if not module or module in sys.modules or module.split(".")[0] not in frappe.get_installed_apps():
+	if (
+		not _DOTTED.fullmatch(dotted)
+		or not module
+		or module in sys.modules
+		or module.split(".")[0] not in frappe.get_installed_apps()
+	):
 		return None
 	try:
 		importlib.import_module(module)

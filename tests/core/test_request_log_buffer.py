@@ -7,6 +7,7 @@ import multiprocessing
 import pytest
 import redis
 
+from my_api_app.core.dispatch import resolve
 from my_api_app.core.request_log_buffer import (
 	FIELDS,
 	OFF,
@@ -61,7 +62,8 @@ class Collector:
 
 
 def test_record_has_exactly_the_fields_and_no_secret():
-	r = record(1, path="/api/method/x.y?token=mas_abc", api_key="mak_" + "k" * 200)
+	path = "/api/method/x.y?token=mas_abc"
+	r = record(1, path=path, api_key="mak_" + "k" * 200, call=resolve("GET", path, {}))
 	assert tuple(r) == FIELDS
 	assert "mas_abc" not in json.dumps(r)
 	assert len(r["api_key"]) == 140
@@ -86,21 +88,25 @@ def test_redact_path_replaces_secrets_and_jwts_and_cuts_long_paths():
 
 
 @pytest.mark.parametrize(
-	("path", "expected"),
+	("method", "path", "form", "expected"),
 	[
-		("/api/method/my_app.api.orders.create", ("method", "my_app.api.orders.create")),
-		("/api/v1/method/ping", ("method", "ping")),
-		("/api/v2/method/ping", ("method", "ping")),
-		("/api/v2/method/ToDo/close", ("document", "ToDo")),
-		("/api/resource/API Key/mak_1", ("resource", "API Key")),
-		("/api/v1/resource/ToDo", ("resource", "ToDo")),
-		("/api/v2/document/ToDo/abc", ("document", "ToDo")),
-		("/api/v2/doctype/ToDo/meta", ("doctype", "ToDo")),
-		("/api/unknown", ("other", None)),
+		("POST", "/api/method/my_app.api.orders.create", {}, ("method", "my_app.api.orders.create")),
+		("GET", "/api/v1/method/ping", {}, ("method", "ping")),
+		("GET", "/api/v2/method/ping", {}, ("method", "ping")),
+		("GET", "/", {"cmd": "frappe.client.get_value"}, ("method", "frappe.client.get_value")),
+		("GET", "/api/method/a.b", {"cmd": "c.d"}, ("method", "c.d")),
+		("GET", "/api/method/a.b", {"cmd": "mas_" + "x" * 38}, ("method", "mas_[redacted]")),
+		("GET", "/api/v2/method/ToDo/close", {}, ("document", "ToDo")),
+		("GET", "/api/resource/API Key/mak_1", {}, ("resource", "API Key")),
+		("GET", "/api/v1/resource/ToDo", {}, ("resource", "ToDo")),
+		("GET", "/api/v2/document/ToDo/abc", {}, ("document", "ToDo")),
+		("GET", "/api/v2/doctype/ToDo/meta", {}, ("doctype", "ToDo")),
+		("GET", "/api/unknown", {}, ("other", None)),
 	],
 )
-def test_route_of_names_the_method_or_doctype(path, expected):
-	assert route_of(path) == expected
+def test_route_of_names_the_method_or_doctype_the_call_runs(method, path, form, expected):
+	assert route_of(resolve(method, path, form)) == expected
+	assert record(1, call=resolve(method, path, form))["target"] == expected[1]
 
 
 def test_decode_drops_entries_that_are_not_records():
