@@ -251,11 +251,12 @@ class TestLimitsAndLogFollowTheCall(APIKeyTestCase):
 class TestBruteForce(APIKeyTestCase):
 	def setUp(self):
 		super().setUp()
+		self.saved_limit = frappe.get_site_config().get("my_api_app_auth_failure_limit")
 		update_site_config("my_api_app_auth_failure_limit", 3)
 		frappe.cache.delete_keys("my_api_app:auth_failures:")
 
 	def tearDown(self):
-		update_site_config("my_api_app_auth_failure_limit", None)
+		update_site_config("my_api_app_auth_failure_limit", self.saved_limit)
 		frappe.cache.delete_keys("my_api_app:auth_failures:")
 		super().tearDown()
 

@@ -52,10 +52,14 @@ def _documents(value) -> Iterator[dict]:
 		yield doc
 
 
-def _doctype_arg(argument: str, access: str, *, parent: str | None = None):
-	"""The DocType named by ``argument``; a child table read through ``parent`` reaches it too."""
+def _doctype_arg(argument: str, access: str, *, parent: str | None = None, runs: str | None = None):
+	"""The DocType named by ``argument``; a child table read through ``parent`` reaches it too.
+	``runs`` names an argument that makes the method call another, caller-chosen method
+	(search's ``query``, upload's ``method``): with it, the reach cannot be told."""
 
 	def reached(form: Mapping, report_doctype: ReportDocType) -> Reached:
+		if runs and form.get(runs):
+			raise Unclassifiable(f"{runs} runs another method")
 		found = [(_name(form.get(argument)), access)]
 		if parent and form.get(parent):
 			found.append((_name(form.get(parent)), "read"))
@@ -112,7 +116,10 @@ def _assign(form: Mapping, report_doctype: ReportDocType) -> Reached:
 
 
 def _upload(form: Mapping, report_doctype: ReportDocType) -> Reached:
-	"""A File is created; attached to a document (``doctype``), that document is written."""
+	"""A File is created; attached to a document (``doctype``), that document is written.
+	A ``method`` argument makes Frappe run that method instead: the reach cannot be told."""
+	if form.get("method"):
+		raise Unclassifiable("method runs another method")
 	if form.get("doctype"):
 		return [("File", "create"), (_name(form.get("doctype")), "write")]
 	return [("File", "create")]
@@ -175,8 +182,8 @@ GENERIC_METHODS: dict[str, Callable[[Mapping, ReportDocType], Reached]] = {
 	"frappe.desk.form.document_follow.follow_document": _doctype_arg("doctype", _read),
 	"frappe.desk.like.toggle_like": _doctype_arg("doctype", _read),
 	"frappe.desk.link_preview.get_preview_data": _doctype_arg("doctype", _read),
-	"frappe.desk.search.search_link": _doctype_arg("doctype", _read),
-	"frappe.desk.search.search_widget": _doctype_arg("doctype", _read),
+	"frappe.desk.search.search_link": _doctype_arg("doctype", _read, runs="query"),
+	"frappe.desk.search.search_widget": _doctype_arg("doctype", _read, runs="query"),
 	"frappe.desk.treeview.get_children": _doctype_arg("doctype", _read),
 	"frappe.desk.calendar.get_events": _doctype_arg("doctype", _read),
 	"frappe.share.add": _doctype_arg("doctype", "write"),

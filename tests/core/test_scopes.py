@@ -422,6 +422,9 @@ def test_required_scopes_are_checked_by_scope_sets():
 		("frappe.client.get_value", {}, "*"),
 		("frappe.client.insert", {"doc": "{not json"}, "*"),
 		("frappe.desk.query_report.run", {"report_name": "Unknown"}, "*"),
+		# arguments that make the method run another, caller-chosen method
+		("frappe.desk.search.search_link", {"doctype": "ToDo", "query": "x.y"}, "*"),
+		("frappe.handler.upload_file", {"method": "x.y"}, "*"),
 	],
 )
 def test_generic_methods_need_the_scope_of_the_doctype_they_are_given(cmd, form, needed):
