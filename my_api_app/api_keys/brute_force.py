@@ -40,7 +40,10 @@ def before_request() -> None:
 	if standing.retry_after is None:
 		return
 	if call.kind == dispatch.LOGIN and frappe.session.user != "Guest":
-		frappe.local.login_manager.logout()  # Frappe checked the password before any hook ran
+		# Frappe checked the password before any hook ran: end the session it made, for good
+		# (the refusal below rolls the request's transaction back)
+		frappe.local.login_manager.logout()
+		frappe.db.commit()
 	raise _refusal(standing.retry_after)
 
 

@@ -277,6 +277,7 @@ class TestBruteForce(APIKeyTestCase):
 		)
 		frappe.db.commit()
 		address = "198.51.100.20"
+		sessions = frappe.db.sql("select count(*) from tabSessions where user = %s", OWNER)[0][0]
 		statuses = [
 			self.login(address, f"wrong-{n}", how).status_code
 			for n, how in enumerate(("path", "cmd", "path"))
@@ -291,6 +292,10 @@ class TestBruteForce(APIKeyTestCase):
 			self.assertEqual(response.get_json()["error"]["type"], "rate_limited")
 			self.assertNotIn("Logged In", response.get_data(as_text=True))
 			self.assertNotIn("Traceback", response.get_data(as_text=True))
+		frappe.db.commit()  # a new snapshot
+		self.assertEqual(
+			frappe.db.sql("select count(*) from tabSessions where user = %s", OWNER)[0][0], sessions
+		)
 		self.assertEqual(self.login("198.51.100.21", "Right-Horse-Battery-9").status_code, 200)
 
 	def test_key_guesses_past_the_limit_are_refused_before_the_key_is_checked(self):
