@@ -26,25 +26,10 @@ before_uninstall = [
 	"my_api_app.webhooks.custom_fields.uninstall",
 ]
 
-# Request flow (docs/architecture.md): what the request runs, its request id and endpoint first,
-# then the brute-force guard, then this app's credentials (API keys, JWTs; anything else is
-# left to Frappe), then Frappe authenticates, then the endpoint runs; the response gets the
-# request id and error body.
-before_request = [
-	"my_api_app.request_log.capture.before_request",
-	"my_api_app.toolkit.request_hooks.before_request",
-	"my_api_app.api_keys.brute_force.before_request",
-	"my_api_app.api_keys.authentication.authenticate",
-	"my_api_app.inbound_webhooks.receiver.before_request",
-]
-# Failed authentications are counted first (a login past the limit becomes 429); the request
-# log records last, with the final status and body.
-after_request = [
-	"my_api_app.api_keys.brute_force.after_request",
-	"my_api_app.toolkit.request_hooks.after_request",
-	"my_api_app.inbound_webhooks.receiver.after_request",
-	"my_api_app.request_log.capture.after_request",
-]
+# Request flow (docs/architecture.md, my_api_app/request_flow.py): one hook each way, which
+# runs the steps in order (Frappe resolves and inspects every hook function on every request).
+before_request = ["my_api_app.request_flow.before_request"]
+after_request = ["my_api_app.request_flow.after_request"]
 # Inside Frappe's validate_auth, once every kind of credential has set the user.
 auth_hooks = ["my_api_app.rate_limits.enforcement.enforce"]
 
