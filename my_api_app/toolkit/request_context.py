@@ -7,7 +7,7 @@ change ``form_dict``; scopes, rate limits, the request log, the request id and t
 bodies all ask it.
 
 The request id is the client's ``X-Request-Id`` when it is a sane token, otherwise a new one.
-It is echoed on every /api/ response, carried in every error body and stored as the
+It is echoed on the response to every API call (any /api/ path, or ``cmd`` on any path), carried in every error body and stored as the
 ``trace_id`` of the Error Log row written for a 500, so one id finds the traceback.
 """
 
