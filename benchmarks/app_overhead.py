@@ -3,7 +3,8 @@
 
 Every request to a site with the app runs its hooks: the resolver (what the request runs), the
 request id, the brute-force guard's check, this app's authentication, the rate-limit hook and
-the request log. The two sites are served by one gunicorn (chosen by the Host header), so both
+the request log. A guest ping costs none of them a Redis round trip: the rules and the log
+switch are the process's own copies (core.local_copies). The two sites are served by one gunicorn (chosen by the Host header), so both
 share the same workers and the same machine drift; the sends alternate in rounds (A B A B …).
 Goal: with-app / without-app >= 0.97.
 
@@ -13,6 +14,8 @@ Set up a second site without the app, and serve both:
 	cd sites && ../env/bin/gunicorn -b 127.0.0.1:8000 -w 2 --threads 4 frappe.app:application
 	BENCH_SITE=dev.localhost BENCH_BARE_SITE=bare.localhost python benchmarks/app_overhead.py
 
+Both sites must have the same site config apart from the app (developer_mode especially: it
+changes what Frappe itself caches), or the ratio measures the difference between them.
 BENCH_ROUNDS (default 10) and BENCH_SECONDS (default 3) set the length.
 """
 

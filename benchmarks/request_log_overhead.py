@@ -2,8 +2,9 @@
 whether every request made while it was on was logged.
 
 "On" is System Settings > Log API Requests checked; "off" unchecked (switched with PUT between
-measurements; the change applies from the next request). Every /api/ request builds a record
-and hands it to one Redis script, which appends it to a list when logging is on; a flush
+measurements; the change applies from the next request). With logging on, every /api/
+request builds a record and appends it to a Redis list (one round trip; off, each process's
+copy of the switch says so and nothing is built or sent); a flush
 writes the records to API Call Log in batches. In production the flush is a background job
 (the scheduler every minute, and a job every 5000 records) running beside the requests; here,
 during each window with logging on, the benchmark flushes every second (the test-only flush

@@ -99,6 +99,8 @@ scheduler_events = {
 # (and an unfinished batch) must survive it, as Frappe's own deferred inserts do.
 # Rate-limit buckets and failed-authentication counts must survive it too, or any caller who
 # can trigger a cache clear resets its own limits.
+# ...and every process drops its copies of committed values (toolkit.committed_cache).
+clear_cache = ["my_api_app.toolkit.committed_cache.forget_all"]
 persistent_cache_keys = ["my_api_app:request_log*", "my_api_app:rl:*", "my_api_app:auth_failures:*"]
 
 # Log Settings clears the request log (days editable there; Frappe's daily clean-up).

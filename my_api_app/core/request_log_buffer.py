@@ -1,10 +1,7 @@
 """API request records: their shape, what is kept out of them, and the Redis buffer they wait in.
 
-A request hands its record to one Lua script (one round trip) that appends it to a Redis list
-if logging is on. The script reads the switch from a copy cached beside the list, valid only
-for the generation it was cached under: a change of the setting bumps the generation after it
-commits, so the next request reads the setting again (``remember_switch``). A request does not
-need a second round trip to learn the switch. A flush takes a batch
+A request appends its record to a Redis list (one round trip) when logging is on (the caller
+knows). A flush takes a batch
 atomically from that list into a *processing* list (one Lua script), writes the batch out
 and only then deletes the processing list. If the flush dies between the two, the next flush
 finds the processing list and writes that batch again first, so no record is lost; the writer
@@ -161,19 +158,6 @@ end
 return {0, batch}
 """
 
-# KEYS: switch generation, switch, queue. ARGV: record. The switch is cached as
-# "<generation>:<0 or 1>" and holds only while the generation key still says that generation.
-_PUSH_IF_ON_SCRIPT = """
-local generation = redis.call('GET', KEYS[1]) or '0'
-local switch = redis.call('GET', KEYS[2])
-if switch == generation .. ':1' then
-	return {1, redis.call('RPUSH', KEYS[3], ARGV[1])}
-elseif switch == generation .. ':0' then
-	return {0, 0}
-end
-return {-1, tonumber(generation)}
-"""
-
 # KEYS: lock. ARGV: token. Deletes the lock only if this flush still holds it.
 _RELEASE_SCRIPT = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -181,9 +165,6 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
-
-
-PUSHED, OFF, UNKNOWN = 1, 0, -1  # outcomes of RequestLogBuffer.push_if_on
 
 
 @dataclass
@@ -209,54 +190,14 @@ class RequestLogBuffer:
 		self.queue = f"{prefix}my_api_app:request_log"
 		self.processing = f"{prefix}my_api_app:request_log:processing"
 		self.lock = f"{prefix}my_api_app:request_log:flush_lock"
-		# Not under "request_log*" (kept by frappe.clear_cache): clearing the cache rereads it.
-		self.switch = f"{prefix}my_api_app:log_api_requests:switch"
-		self.switch_generation = f"{prefix}my_api_app:log_api_requests:switch_generation"
 		self.batch_size = batch_size
 		self.lock_seconds = lock_seconds
-		self._push_if_on = client.register_script(_PUSH_IF_ON_SCRIPT)
 		self._take = client.register_script(_TAKE_SCRIPT)
 		self._release = client.register_script(_RELEASE_SCRIPT)
 
 	def push(self, record: dict) -> int:
 		"""Append one record; returns the queue's length after it (one round trip)."""
 		return self.client.rpush(self.queue, encode(record))
-
-	def push_if_on(self, record: dict) -> tuple[int, int]:
-		"""One round trip: append the record if the cached switch says logging is on.
-
-		Returns ``(PUSHED, queue length)``, ``(OFF, 0)``, or ``(UNKNOWN, generation)`` when no
-		switch is cached for the current generation: the caller reads the setting, calls
-		``remember_switch(generation, on)`` and, if on, ``push``.
-		"""
-		outcome, value = self._push_if_on(
-			keys=[self.switch_generation, self.switch, self.queue], args=[encode(record)]
-		)
-		return int(outcome), int(value)
-
-	def cached_switch(self) -> tuple[bool | None, int]:
-		"""(the cached switch, or None when it must be read again; the current generation)."""
-		with self.client.pipeline(transaction=False) as pipe:
-			pipe.get(self.switch_generation)
-			pipe.get(self.switch)
-			raw_generation, raw_switch = pipe.execute()
-		generation = int(raw_generation or 0)
-		for on in (True, False):
-			if raw_switch == f"{generation}:{int(on)}".encode():
-				return on, generation
-		return None, generation
-
-	def remember_switch(self, generation: int, on: bool) -> None:
-		"""Cache the switch as read under ``generation`` (a generation read before the setting
-		was): if the setting changed meanwhile, the generation moved on and this copy is ignored."""
-		self.client.set(self.switch, f"{generation}:{int(on)}")
-
-	def forget_switch(self) -> None:
-		"""The setting changed (call once the change has committed): the cached switch is stale."""
-		with self.client.pipeline() as pipe:
-			pipe.incr(self.switch_generation)
-			pipe.delete(self.switch)
-			pipe.execute()
 
 	def pending(self) -> int:
 		"""Records waiting: in the queue and in an unfinished batch."""

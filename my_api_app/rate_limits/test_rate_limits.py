@@ -86,6 +86,13 @@ class TestRateLimits(FrappeTestCase):
 		rule = frappe.get_doc("API Rate Limit", "Site default")
 		self.assertEqual((rule.enabled, rule.is_default, rule.path_pattern), (0, 1, "/api/*"))
 
+	def test_a_rule_missing_its_limit_is_refused_by_name(self):
+		doc = frappe.get_doc({"doctype": "API Rate Limit", "rule_name": "test-no-limit", "path_pattern": PING})
+		with self.assertRaises(frappe.MandatoryError):  # not a TypeError (a 500)
+			doc.insert()
+		with self.assertRaises(frappe.ValidationError):
+			self.rule(limit=0)
+
 	def test_disabled_and_unmatched_rules_do_nothing(self):
 		self.rule(limit=1, enabled=0)
 		self.rule(limit=1, path_pattern="/api/method/other.*")

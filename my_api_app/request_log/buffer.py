@@ -1,7 +1,7 @@
 """The Frappe side of the request log buffer: the site's Redis list, the flush job, the writer.
 
 Records wait in the site's cache Redis (or ``my_api_app_request_log_redis``, a URL, if set),
-beside the cached copy of the switch, and are written to API Call Log in batches: by the
+and are written to API Call Log in batches: by the
 scheduler every minute, and by a flush job enqueued (once, deduplicated) whenever the queue
 grows by ``my_api_app_request_log_flush_threshold`` records (default 5000: each job costs a
 worker process start). See ``core.request_log_buffer`` for why a burst or a dead flush loses
@@ -17,7 +17,7 @@ import frappe
 import redis
 from frappe.utils import get_system_timezone
 
-from my_api_app.core.request_log_buffer import PUSHED, UNKNOWN, RequestLogBuffer, should_trigger_flush
+from my_api_app.core.request_log_buffer import RequestLogBuffer, should_trigger_flush
 
 DEFAULT_BATCH_SIZE = 1000
 DEFAULT_FLUSH_THRESHOLD = 5000
@@ -67,34 +67,13 @@ def site_buffer() -> RequestLogBuffer:
 	return _buffers[key]
 
 
-def log(record: dict, read_switch: Callable[[], bool]) -> None:
-	"""Queue the record if logging is on: one round trip, unless the switch must be read again
-	(``read_switch``, after a change). Past each threshold, enqueue a flush. Raises RedisError."""
-	queue = site_buffer()
-	outcome, value = queue.push_if_on(record)
-	if outcome == UNKNOWN:
-		if not _read_and_remember(queue, value, read_switch):
-			return
-		outcome, value = PUSHED, queue.push(record)
-	if outcome != PUSHED:
-		return
+def log(record: dict) -> None:
+	"""Queue the record (one round trip); past each threshold, enqueue a flush. Raises
+	RedisError."""
+	length = site_buffer().push(record)
 	threshold = int(frappe.conf.get("my_api_app_request_log_flush_threshold") or DEFAULT_FLUSH_THRESHOLD)
-	if should_trigger_flush(value, threshold):
+	if should_trigger_flush(length, threshold):
 		frappe.enqueue(FLUSH_JOB, queue="short", job_id="my_api_app_request_log_flush", deduplicate=True)
-
-
-def switch(read_switch: Callable[[], bool]) -> bool:
-	"""Is logging on? The cached switch, or ``read_switch()`` (then cached) after a change."""
-	queue = site_buffer()
-	on, generation = queue.cached_switch()
-	return _read_and_remember(queue, generation, read_switch) if on is None else on
-
-
-def _read_and_remember(queue: RequestLogBuffer, generation: int, read_switch: Callable[[], bool]) -> bool:
-	"""Read the setting and cache it under ``generation``, the one seen before reading it."""
-	on = read_switch()
-	queue.remember_switch(generation, on)
-	return on
 
 
 def flush() -> dict:

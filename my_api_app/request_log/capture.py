@@ -11,10 +11,10 @@ The one case Frappe gives the hooks no response is a werkzeug HTTP error raised 
 handler (a method the route does not allow, a body over the size limit): the status is then
 found by matching the route again (405/404), or 413 for an oversized body.
 
-Logging must never fail or slow a request: the record is built for every /api/ request and
-handed to one Redis script that appends it if logging is on (checking the switch and
-queueing the record is one round trip). If Redis cannot be reached, the switch is read from
-the database and, if on, the record is written as a JSON line to the site's
+Logging must never fail or slow a request: the switch is the process's own copy
+(``settings.enabled``, no round trip), and when logging is on the record is built and appended
+to the Redis queue (one round trip). If Redis cannot be reached, the switch is read from the
+database and, if on, the record is written as a JSON line to the site's
 ``my_api_app.request_log`` log file instead; the request goes on.
 """
 
@@ -42,12 +42,21 @@ def after_request(response, request) -> None:
 	if not request_context.current_call().api:
 		return
 	try:
+		on = settings.enabled()
+	except RedisError:
+		on = None  # Redis cannot say: the database will, if the record cannot be queued
+	if on is False:
+		return
+	try:
 		record = build_record(response, request)
 	except Exception:
 		frappe.logger("my_api_app").error("request log: could not build a record", exc_info=True)
 		return
+	if on is None:
+		_log_to_file_if_on(record)
+		return
 	try:
-		buffer.log(record, settings.read_switch)
+		buffer.log(record)
 	except RedisError:
 		_log_to_file_if_on(record)
 

@@ -14,27 +14,27 @@ from functools import lru_cache
 import frappe
 from frappe.utils import cint
 
-from my_api_app.request_log import buffer
 from my_api_app.toolkit import committed_cache
 
 SETTING = "log_api_requests"
+SWITCH_CACHE = "my_api_app:log_api_requests"
 CUSTOM_FIELD = f"System Settings-{SETTING}"
 LOG_DOCTYPE = "API Call Log"
 DEFAULT_RETENTION_DAYS = 30
 
 
 def enabled() -> bool:
-	"""Is logging on? The switch cached beside the log's queue (see
-	``core.request_log_buffer``), read again after a change. Requests do not call this: their
-	record goes to ``buffer.log``, which checks the switch in the same round trip. Frappe's
-	document cache of System Settings is not used: it can keep the old value after a change
-	when a request reloads it between the change's cache clear and its commit."""
-	return buffer.switch(read_switch)
+	"""Is logging on? A ``committed_cache`` value: each process's copy, read with no round
+	trip, dropped by every process once a change commits. Frappe's document cache of System
+	Settings is not used: it can keep the old value after a change when a request reloads it
+	between the change's cache clear and its commit. Raises RedisError when neither a copy nor
+	Redis can answer."""
+	return committed_cache.get(SWITCH_CACHE, read_switch)
 
 
 def forget(doc=None, method=None) -> None:
 	"""System Settings on_update: requests see the new switch once the change commits."""
-	frappe.db.after_commit.add(lambda: buffer.site_buffer().forget_switch())
+	committed_cache.invalidate_on_commit(SWITCH_CACHE)
 
 
 def read_switch() -> bool:

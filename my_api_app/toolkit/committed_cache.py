@@ -5,7 +5,12 @@ just before the change commits reads the old row and writes it back to the cache
 delete, where it stays. So each entry carries the generation it was loaded under, and the
 generation is bumped only *after* the change commits (``frappe.db.after_commit``). A load that
 read the old row is tagged with the old generation, and the next reader reloads. One Redis
-round trip (MGET) per read on a warm cache.
+round trip (MGET) per read on a warm Redis cache.
+
+Each process also keeps its own copies (``core.local_copies``): the bump is announced on the
+site's channel, and a request reads a value with no round trip at all while its copy stands.
+``frappe.clear_cache()`` (the ``clear_cache`` hook) drops every copy of every process, as it
+drops the Redis entries, so a change made behind the app's back (raw SQL) is seen after it.
 
 Loaders must read with ``latest_rows``: under REPEATABLE READ a request whose snapshot began
 before the change committed would otherwise load the old rows after seeing the new
@@ -18,9 +23,19 @@ from typing import Any
 
 import frappe
 
+from my_api_app.core.local_copies import ALL, LocalCopies
+
+CHANNEL = "my_api_app:committed_cache"
+_copies: dict[str, LocalCopies] = {}  # per process, by site
+
 
 def get(key: str, load: Callable[[], Any], *, expires_in_sec: int | None = None) -> Any:
-	"""The cached value of ``key``, or ``load()`` (then cached) when absent or stale."""
+	"""The value of ``key``: this process's copy, else the Redis one, else ``load()`` (then
+	cached in both) when absent or stale. The value is shared: callers must not change it."""
+	return _site_copies().get(key, lambda: _shared_get(key, load, expires_in_sec), lifetime=expires_in_sec)
+
+
+def _shared_get(key: str, load: Callable[[], Any], expires_in_sec: int | None) -> Any:
 	generation_key, value_key = _keys(key)
 	raw_generation, raw_value = frappe.cache.mget([generation_key, value_key])
 	generation = int(raw_generation or 0)
@@ -36,7 +51,25 @@ def get(key: str, load: Callable[[], Any], *, expires_in_sec: int | None = None)
 def invalidate_on_commit(key: str) -> None:
 	"""``key`` is stale once the current transaction commits (nothing happens on rollback)."""
 	generation_key, _ = _keys(key)
-	frappe.db.after_commit.add(lambda: frappe.cache.incr(generation_key))
+	copies = _site_copies()
+
+	def bump() -> None:
+		frappe.cache.incr(generation_key)
+		copies.announce(key)
+
+	frappe.db.after_commit.add(bump)
+
+
+def forget_all() -> None:
+	"""``clear_cache`` hook: every process drops every copy (the Redis entries are gone)."""
+	_site_copies().announce(ALL)
+
+
+def _site_copies() -> LocalCopies:
+	copies = _copies.get(frappe.local.site)
+	if copies is None:
+		copies = _copies[frappe.local.site] = LocalCopies(frappe.cache, frappe.cache.make_key(CHANNEL))
+	return copies
 
 
 def latest_rows(query: str, values: tuple = ()) -> list[frappe._dict]:

@@ -7,14 +7,14 @@ change ``form_dict``; scopes, rate limits, the request log, the request id and t
 bodies all ask it.
 
 The request id is the client's ``X-Request-Id`` when it is a sane token, otherwise a new one.
-It is echoed on the response to every API call (any /api/ path, or ``cmd`` on any path), carried in every error body and stored as the
-``trace_id`` of the Error Log row written for a 500, so one id finds the traceback.
+It is echoed on the response to every API call (any /api/ path, or ``cmd`` on any path),
+carried in every error body and stored as the ``trace_id`` of the Error Log row written for a 500, so one id finds the traceback.
 """
 
 import importlib
+import os
 import re
 import sys
-import uuid
 from functools import lru_cache
 
 import frappe
@@ -46,7 +46,7 @@ def current_call() -> dispatch.Call:
 
 def start(request) -> None:
 	incoming = request.headers.get("X-Request-Id", "")
-	frappe.local.api_request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+	frappe.local.api_request_id = incoming if _REQUEST_ID.fullmatch(incoming) else os.urandom(16).hex()
 	call = current_call()
 	frappe.local.api_endpoint = endpoint_for_method(call.method) if call.kind == dispatch.METHOD else None
 	frappe.local.api_response_headers = {}

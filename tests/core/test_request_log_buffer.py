@@ -10,9 +10,6 @@ import redis
 from my_api_app.core.dispatch import resolve
 from my_api_app.core.request_log_buffer import (
 	FIELDS,
-	OFF,
-	PUSHED,
-	UNKNOWN,
 	RequestLogBuffer,
 	decode,
 	encode,
@@ -128,45 +125,6 @@ def test_flush_writes_everything_in_order_in_batches(redis_client):
 	assert list(writer.rows.values()) == pushed
 	assert buffer.pending() == 0
 	assert buffer.flush(writer).written == 0
-
-
-def test_push_if_on_follows_the_switch_cached_for_the_current_generation(redis_client):
-	buffer = RequestLogBuffer(redis_client, PREFIX)
-	assert buffer.push_if_on(record(1)) == (UNKNOWN, 0)  # nothing cached: read the setting
-	assert buffer.cached_switch() == (None, 0)
-	buffer.remember_switch(0, True)
-	assert buffer.cached_switch() == (True, 0)
-	assert buffer.push_if_on(record(2)) == (PUSHED, 1)
-	assert buffer.push_if_on(record(3)) == (PUSHED, 2)
-
-	buffer.forget_switch()  # the setting changed and committed
-	assert buffer.push_if_on(record(4)) == (UNKNOWN, 1)
-	buffer.remember_switch(1, False)
-	assert buffer.push_if_on(record(5)) == (OFF, 0)
-	assert buffer.cached_switch() == (False, 1)
-	assert [decode(e)["request_id"] for e in redis_client.lrange(buffer.queue, 0, -1)] == [
-		"req-00000002",
-		"req-00000003",
-	]
-
-
-def test_a_switch_read_before_a_change_is_not_used_after_it(redis_client):
-	"""A request read the old setting, the change committed (generation 0 -> 1), then the
-	request cached what it read under the generation it started with: ignored."""
-	buffer = RequestLogBuffer(redis_client, PREFIX)
-	_, generation = buffer.push_if_on(record(1))
-	buffer.forget_switch()
-	buffer.remember_switch(generation, True)
-	assert buffer.push_if_on(record(2)) == (UNKNOWN, 1)
-	assert redis_client.llen(buffer.queue) == 0
-
-
-def test_the_switch_is_cached_per_site(redis_client):
-	one, two = RequestLogBuffer(redis_client, "site1|"), RequestLogBuffer(redis_client, "site2|")
-	one.remember_switch(0, True)
-	two.remember_switch(0, False)
-	assert one.push_if_on(record(1)) == (PUSHED, 1)
-	assert two.push_if_on(record(1)) == (OFF, 0)
 
 
 def test_keys_are_per_site(redis_client):

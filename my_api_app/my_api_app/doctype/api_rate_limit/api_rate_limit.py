@@ -12,6 +12,8 @@ from my_api_app.rate_limits import rules
 
 class APIRateLimit(Document):
 	def validate(self):
+		if None in (self.path_pattern, self.limit, self.period):
+			return  # Frappe's mandatory check, which runs after validate, names what is missing
 		if not self.path_pattern.startswith("/"):
 			frappe.throw(_("The path pattern starts with /, for example /api/*."), frappe.ValidationError)
 		try:

@@ -1,0 +1,134 @@
+"""Process-local copies of shared values, exact to the last committed change, read with no
+Redis round trip.
+
+Every request needs a few values that change rarely (the rate-limit rules, the request log
+switch, key records): reading each from Redis costs a round trip per request. Here a process
+keeps its own copies, and a Redis pub/sub channel announces every change. Before a copy is used
+the channel is polled without blocking (the subscription's socket is checked; nothing is sent),
+and an announced key is dropped, or every copy on ``ALL``. So a change is seen by every request
+that starts after the announcement reached Redis:
+
+- the announcer publishes after its change committed, and drops its own copy at once;
+- Redis writes the message to every subscriber's socket before the announcer's HTTP answer can
+  even leave its process, so a request that starts later finds it there;
+- a copy loaded while a change was announced is not kept (the epoch moved on meanwhile), and a
+  copy loaded before a change whose announcement is still on its way is dropped when the
+  announcement is read, before any request can use it again.
+
+With no live subscription (Redis cannot be reached, the connection dropped, the process has
+forked) nothing is kept: every read loads, as if there were no copies, and the next read
+subscribes again, then starts from empty. Copies may carry a lifetime; at most ``max_entries``
+are kept (the oldest go first). Values are shared between the threads of a process: callers
+must not change them.
+"""
+
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from redis.exceptions import RedisError
+
+ALL = "*"  # the announcement that drops every copy
+SUBSCRIBE_SECONDS = 1.0
+
+
+class LocalCopies:
+	"""Copies of one site's values in this process, announced on ``channel`` of ``client``'s
+	Redis (a ``redis.Redis``; its pub/sub connection is its own)."""
+
+	def __init__(self, client, channel: str, *, max_entries: int = 4096, clock=time.monotonic):
+		self._client = client
+		self._channel = channel
+		self._max_entries = max_entries
+		self._clock = clock
+		self._lock = threading.Lock()
+		self._values: OrderedDict[str, tuple[float | None, Any]] = OrderedDict()
+		self._pubsub = None
+		self._pid = None
+		self._epoch = 0
+
+	def get(self, key: str, load: Callable[[], Any], *, lifetime: float | None = None) -> Any:
+		"""The copy of ``key``, or ``load()`` (kept when no change was announced meanwhile)."""
+		with self._lock:
+			live = self._catch_up()
+			if live:
+				entry = self._values.get(key)
+				if entry is not None and (entry[0] is None or entry[0] > self._clock()):
+					return entry[1]
+			epoch = self._epoch
+		value = load()
+		if live:
+			with self._lock:
+				if self._epoch == epoch and self._pubsub is not None:
+					self._values[key] = (None if lifetime is None else self._clock() + lifetime, value)
+					self._values.move_to_end(key)
+					while len(self._values) > self._max_entries:
+						self._values.popitem(last=False)
+		return value
+
+	def announce(self, *keys: str) -> None:
+		"""``keys`` changed (and the change has committed): every process drops its copies.
+		Raises RedisError when the announcement cannot be sent."""
+		with self._lock:
+			for key in keys:
+				self._drop(key)
+		for key in keys:
+			self._client.publish(self._channel, key)
+
+	def _catch_up(self) -> bool:
+		"""Apply every announcement waiting on the socket; False when there is no live
+		subscription (then nothing may be kept)."""
+		if self._pid != os.getpid():  # a forked child must not read its parent's socket
+			self._pubsub, self._pid = None, os.getpid()
+			self._reset()
+		try:
+			if self._pubsub is None:
+				self._subscribe()
+				return True
+			while (message := self._pubsub.get_message(timeout=0)) is not None:
+				if message["type"] == "message":
+					self._drop(message["data"].decode())
+			return True
+		except (RedisError, OSError):  # no copies until subscribed again
+			self._close()
+			return False
+
+	def _subscribe(self) -> None:
+		pubsub = self._client.pubsub()
+		try:
+			pubsub.subscribe(self._channel)
+			deadline = time.monotonic() + SUBSCRIBE_SECONDS
+			while True:
+				message = pubsub.get_message(timeout=max(deadline - time.monotonic(), 0))
+				if message is not None and message["type"] == "subscribe":
+					break
+				if time.monotonic() >= deadline:
+					raise TimeoutError("no subscription confirmed")
+		except BaseException:
+			pubsub.close()
+			raise
+		self._pubsub = pubsub
+		self._reset()  # nothing read before the subscription can be trusted
+
+	def _drop(self, key: str) -> None:
+		self._epoch += 1
+		if key == ALL:
+			self._values.clear()
+		else:
+			self._values.pop(key, None)
+
+	def _reset(self) -> None:
+		self._epoch += 1
+		self._values.clear()
+
+	def _close(self) -> None:
+		pubsub, self._pubsub = self._pubsub, None
+		self._reset()
+		if pubsub is not None:
+			try:
+				pubsub.close()
+			except (RedisError, OSError):  # the connection is gone either way
+				pass
