@@ -99,7 +99,8 @@ def build_record(response, request) -> dict:
 
 
 def _credentials(request, user: str) -> tuple[str, str | None, str | None]:
-	"""(how the caller authenticated or tried to, API key id, JWT id). Never a secret."""
+	"""(how the caller authenticated or tried to, API key id, JWT id). Never a secret. The key
+	and token ids are those of the credential that authenticated, never a claimed one."""
 	caller = principal.current()
 	if caller is not None:
 		return ("JWT" if caller.kind == "jwt" else "API Key"), caller.api_key, caller.token_id
@@ -107,8 +108,9 @@ def _credentials(request, user: str) -> tuple[str, str | None, str | None]:
 	if header:  # still there: not consumed by this app's authentication (Frappe's, or a failure)
 		credentials = api_key_format.parse_authorization(header)
 		if isinstance(credentials, ApiKeyCredentials):
-			key_id = credentials.key_id if api_key_format.is_key_id(credentials.key_id) else None
-			return "API Key", key_id, None
+			# a key id is the caller's word until the key authenticates: counting failures
+			# against it would let anyone fill another key's usage with errors
+			return "API Key", None, None
 		if isinstance(credentials, BearerToken):
 			return "JWT", None, None
 		scheme = header.split(" ", 1)[0].lower()

@@ -184,7 +184,7 @@ class TestCapture(RequestLogTestCase):
 				401,
 				"Guest",
 				"API Key",
-				key,
+				None,  # a key that did not authenticate is not the caller's: no usage against it
 				"method",
 				None,
 			),

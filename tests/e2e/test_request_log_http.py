@@ -127,7 +127,8 @@ def test_a_mixed_burst_gives_exactly_one_record_per_request(
 			api_key["name"],
 			None,
 		),
-		(wrong_secret, "GET", WHOAMI, {}, 401, "Guest", "API Key", api_key["name"], None),
+		# a key that did not authenticate is not the caller's: no usage recorded against it
+		(wrong_secret, "GET", WHOAMI, {}, 401, "Guest", "API Key", None, None),
 		(member_site, "GET", "/api/resource/ToDo/no-such-todo", {}, 404, email, "Frappe Key", None, "ToDo"),
 		# no route takes PATCH on a collection: nothing runs, so the record names no target
 		(guest, "PATCH", "/api/resource/ToDo", {}, 405, "Guest", "Guest", None, None),
