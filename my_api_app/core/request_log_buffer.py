@@ -11,7 +11,9 @@ one owner, and a dead owner's lock expires.
 
 Records never carry request or response bodies, headers, query strings or secrets: the path
 is the URL path only, and anything in it shaped like one of this app's secrets or a JWT is
-replaced before the record is made.
+replaced before the record is made. Text the client chose (path, called method, HTTP method,
+forwarded address) is stored with HTML's characters percent-encoded (``inert``): the flush
+writes rows with raw SQL, which Frappe's sanitising of saved documents never sees.
 """
 
 import json
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from my_api_app.core import dispatch
+from my_api_app.core.inert_text import inert
 
 PATH_LENGTH = 255
 FIELD_LENGTH = 140
@@ -49,13 +52,19 @@ _SECRET = re.compile(r"mas_[A-Za-z0-9]+")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
-def redact_path(path: str) -> str:
-	"""The path with secret-shaped parts replaced, cut to ``PATH_LENGTH``."""
-	if "mas_" in path:
-		path = _SECRET.sub("mas_[redacted]", path)
-	if "eyJ" in path:
-		path = _JWT.sub("[jwt redacted]", path)
-	return path[:PATH_LENGTH]
+_CUT_ESCAPE = re.compile("%[0-9A-F]?$")
+
+
+def stored_text(text: str, length: int) -> str:
+	"""Client-chosen text as a record stores it: secret-shaped parts replaced, made inert (the
+	flush writes rows with raw SQL, past Frappe's sanitising), cut to ``length`` (never inside
+	an escape)."""
+	if "mas_" in text:
+		text = _SECRET.sub("mas_[redacted]", text)
+	if "eyJ" in text:
+		text = _JWT.sub("[jwt redacted]", text)
+	text = inert(text)
+	return _CUT_ESCAPE.sub("", text[:length]) if len(text) > length else text
 
 
 def route_of(call: dispatch.Call | None) -> tuple[str, str | None]:
@@ -75,8 +84,8 @@ def route_of(call: dispatch.Call | None) -> tuple[str, str | None]:
 		route = "resource" if call.via == "v1" else "document"
 	else:
 		return "other", None
-	target = call.target  # a cmd is the client's text: redacted like the path
-	return route, redact_path(target)[:FIELD_LENGTH] if target else None
+	target = call.target  # a cmd is the client's text: stored like the path
+	return route, stored_text(target, FIELD_LENGTH) if target else None
 
 
 def time_ordered_id(at: float) -> str:
@@ -105,20 +114,20 @@ def make_record(
 ) -> dict:
 	"""One record, from values only (never a body, header or query string); ``call`` is what
 	the request ran (``core.dispatch.resolve``), which gives the route and target."""
-	path = redact_path(path)
+	path = stored_text(path, PATH_LENGTH)
 	route, target = route_of(call)
 	return {
 		"id": record_id or time_ordered_id(at),
 		"at": at,
-		"http_method": http_method[:16],
+		"http_method": stored_text(http_method, 16),
 		"path": path,
 		"route": route,
 		"target": target,
 		"user": (user or "Guest")[:FIELD_LENGTH],
 		"auth": auth,
 		"api_key": api_key[:FIELD_LENGTH] if api_key else None,
-		"token_id": token_id[:FIELD_LENGTH] if token_id else None,
-		"client_ip": client_ip[:FIELD_LENGTH] if client_ip else None,
+		"token_id": stored_text(token_id, FIELD_LENGTH) if token_id else None,
+		"client_ip": stored_text(client_ip, FIELD_LENGTH) if client_ip else None,
 		"status": int(status),
 		"duration_ms": round(duration_ms, 3),
 		"response_size": response_size,

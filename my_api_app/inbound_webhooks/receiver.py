@@ -16,6 +16,7 @@ from frappe.utils import cint, now_datetime
 
 from my_api_app.core import dispatch, inbound_webhooks
 from my_api_app.core.errors import ApiError, NotFound, Unauthenticated
+from my_api_app.core.inert_text import inert
 from my_api_app.core.webhook_signing import redact_headers
 from my_api_app.inbound_webhooks import processing, replay, sources
 from my_api_app.toolkit import error_response, request_context
@@ -75,8 +76,9 @@ def _store(
 		{
 			"doctype": EVENT,
 			"source": source.name,
-			"event_id": delivery.event_id,
-			"event_type": delivery.event_type,
+			# the sender's words, kept plain text (Frappe's sanitiser would keep an <img> tag)
+			"event_id": inert(delivery.event_id),
+			"event_type": inert(delivery.event_type) if delivery.event_type else delivery.event_type,
 			"status": "Received",
 			"received_at": now_datetime(),
 			"headers": json.dumps(redact_headers(headers), indent=1, ensure_ascii=False),

@@ -14,9 +14,9 @@ from my_api_app.core.request_log_buffer import (
 	decode,
 	encode,
 	make_record,
-	redact_path,
 	route_of,
 	should_trigger_flush,
+	stored_text,
 	time_ordered_id,
 )
 
@@ -75,13 +75,20 @@ def test_record_ids_are_unique_and_sort_by_time():
 	assert time_ordered_id(1_800_000_000.0) < time_ordered_id(1_800_000_000.001)
 
 
-def test_redact_path_replaces_secrets_and_jwts_and_cuts_long_paths():
-	jwt = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
-	assert redact_path(f"/api/method/a.b/{jwt}/mas_SECRET123") == (
+def test_stored_text_replaces_secrets_and_jwts_and_cuts_long_paths():
+	jwt = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln"
+	assert stored_text(f"/api/method/a.b/{jwt}/mas_SECRET123", 255) == (
 		"/api/method/a.b/[jwt redacted]/mas_[redacted]"
 	)
-	assert len(redact_path("/api/resource/ToDo/" + "x" * 1000)) == 255
-	assert redact_path("/api/resource/ToDo/abc") == "/api/resource/ToDo/abc"
+	assert len(stored_text("/api/resource/ToDo/" + "x" * 1000, 255)) == 255
+	assert stored_text("/api/resource/ToDo/abc", 255) == "/api/resource/ToDo/abc"
+
+
+def test_stored_text_is_inert_markup_and_never_cut_inside_an_escape():
+	assert stored_text("/api/x<img src=x onerror=alert(1)>", 255) == "/api/x%3Cimg src=x onerror=alert(1)%3E"
+	assert stored_text("/api/" + "a" * 247 + "<b", 255) == "/api/" + "a" * 247 + "%3C"
+	assert stored_text("/api/" + "a" * 248 + "<b", 255) == "/api/" + "a" * 248  # not "...%3"
+	assert stored_text("/api/" + "a" * 249 + "<b", 255) == "/api/" + "a" * 249  # not "...%"
 
 
 @pytest.mark.parametrize(
