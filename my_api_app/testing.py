@@ -32,7 +32,7 @@ def api_request(
 	outcome = {}
 
 	def send():
-		client = Client(frappe.app.application)
+		client = Client(frappe.app.application, use_cookies=False)  # a Cookie header is sent as given
 		try:
 			outcome["response"] = client.open(
 				path,
