@@ -407,6 +407,11 @@ class TestUsage(RequestLogTestCase):
 			self.assertEqual((got["requests"], got["errors"], got["server_errors"]), (6, 2, 0))
 			self.assertTrue(durations[0] <= got["p50_ms"] <= got["p95_ms"] <= durations[-1] + 0.01)
 		self.assertEqual(data["top_paths"][0], {"path": WHOAMI, "requests": 4, "errors": 0})
+		per_day = data["per_day"]
+		self.assertEqual(len(per_day["labels"]), 30)
+		self.assertEqual(per_day["labels"][-1], now_datetime().date().isoformat())
+		self.assertEqual((sum(per_day["requests"]), sum(per_day["errors"])), (6, 2))
+		self.assertEqual((per_day["requests"][-1], per_day["errors"][-1]), (6, 2))
 		self.assertEqual(data["last_request"]["address"], "127.0.0.1")
 		self.assertEqual(data["last_request"]["path"], "/api/resource/ToDo/nope")
 		self.assertEqual(data["retention_days"], 30)

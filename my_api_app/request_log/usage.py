@@ -4,7 +4,7 @@ API Key Usage report). Durations are percentiles of the requests' ``duration_ms`
 about a minute (the flush), and Log Settings decides how far back they go.
 """
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 import frappe
 from frappe.utils import add_to_date, now_datetime
@@ -17,7 +17,8 @@ TOP_PATHS = 10
 
 def key_usage(api_key: str) -> dict:
 	"""Requests, errors and p50/p95 duration of one key over the last 24 hours and 30 days, its
-	most used paths (30 days) and its last request (when, from where, what it got)."""
+	most used paths (30 days), its requests and errors per day (30 days) and its last request
+	(when, from where, what it got)."""
 	now = now_datetime()
 	since_30_days = add_to_date(now, **WINDOWS["last_30_days"])
 	usage = {name: _window(api_key, add_to_date(now, **delta)) for name, delta in WINDOWS.items()}
@@ -35,10 +36,29 @@ def key_usage(api_key: str) -> dict:
 		as_dict=True,
 	)
 	usage["last_request"] = last[0] if last else None
+	usage["per_day"] = _per_day(api_key, now.date())
 	usage["retention_days"] = settings.retention_days()
 	usage["logging_enabled"] = settings.enabled()
 	usage["records_waiting"] = buffer.site_buffer().pending()
 	return usage
+
+
+def _per_day(api_key: str, today: date, days: int = 30) -> dict:
+	"""Requests and errors of each of the last ``days`` days (today included), for a chart."""
+	first = today - timedelta(days=days - 1)
+	rows = frappe.db.sql(
+		"""select date(creation) as day, count(*) as requests, coalesce(sum(status_code >= 400), 0) as errors
+		from `tabAPI Call Log` where api_key = %s and creation >= %s group by day""",
+		(api_key, datetime.combine(first, time.min)),
+		as_dict=True,
+	)
+	by_day = {row.day: row for row in rows}
+	dates = [first + timedelta(days=n) for n in range(days)]
+	return {
+		"labels": [day.isoformat() for day in dates],
+		"requests": [int(by_day[day].requests) if day in by_day else 0 for day in dates],
+		"errors": [int(by_day[day].errors) if day in by_day else 0 for day in dates],
+	}
 
 
 def _window(api_key: str, since: datetime) -> dict:

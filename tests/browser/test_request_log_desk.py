@@ -47,6 +47,7 @@ def test_the_api_key_form_shows_its_usage(desk_page, make_desk_user, admin):
 		expect(rows.nth(0).locator("td").nth(3)).to_contain_text(" ms")
 		expect(usage).to_contain_text("127.0.0.1")
 		expect(usage.locator("table").nth(1)).to_contain_text(WHOAMI)
+		expect(usage.locator(".api-key-usage-chart svg").first).to_be_visible()  # requests per day
 		assert key["secret"] not in page.content()
 	finally:
 		set_logging(admin, False)

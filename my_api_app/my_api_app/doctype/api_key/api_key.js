@@ -76,6 +76,7 @@ function show_usage(frm) {
 			const html = `<div class="api-key-usage">
 				<table class="table table-sm table-bordered"><thead><tr><th></th><th>${__("Requests")}</th>
 				<th>${__("Errors")}</th><th>p50</th><th>p95</th></tr></thead><tbody>${windows}</tbody></table>
+				<div class="api-key-usage-chart"></div>
 				<p>${last}</p>
 				${paths ? `<table class="table table-sm table-bordered"><thead><tr><th>${__("Top paths (30 days)")}</th>
 				<th>${__("Requests")}</th><th>${__("Errors")}</th></tr></thead><tbody>${paths}</tbody></table>` : ""}
@@ -83,6 +84,19 @@ function show_usage(frm) {
 			$(frm.wrapper).find(".api-key-usage").closest(".form-dashboard-section").remove();
 			frm.dashboard.add_section(html, __("Usage"));
 			frm.dashboard.show();
+			new frappe.Chart($(frm.wrapper).find(".api-key-usage-chart")[0], {
+				title: __("Requests per day (30 days)"),
+				type: "bar",
+				height: 180,
+				colors: ["#2490EF", "#CB2929"],
+				data: {
+					labels: usage.per_day.labels.map((day) => frappe.datetime.str_to_user(day)),
+					datasets: [
+						{ name: __("Requests"), values: usage.per_day.requests },
+						{ name: __("Errors"), values: usage.per_day.errors },
+					],
+				},
+			});
 		});
 }
 
