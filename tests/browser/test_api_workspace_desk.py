@@ -21,7 +21,7 @@ CARDS = (
 	"Failed Webhook Deliveries",
 	"API Keys Expiring Soon",
 )
-CHARTS = ("API Requests per Hour", "Webhook Deliveries by Status", "Top API Keys")
+CHARTS = ("API Requests per Hour", "Webhook Deliveries by Status", "Top API Keys Last 24 Hours")
 LISTS = (
 	"API Key",
 	"API Rate Limit",

@@ -1,0 +1,69 @@
+"""The API workspace's own figures: the error rate card and the requests-per-hour chart source."""
+
+import time
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from my_api_app.core.request_log_buffer import make_record
+from my_api_app.request_log import dashboard
+from my_api_app.request_log.buffer import write_records
+from my_api_app.testing import make_api_user
+
+PLAIN = "dashboard-plain@example.com"
+
+
+class TestDashboard(FrappeTestCase):
+	def setUp(self):
+		frappe.set_user("Administrator")
+		self.before = (dashboard.error_rate(), dashboard.requests_per_hour())
+		now = time.time()
+		statuses = (200, 200, 404, 500, 302)
+		write_records(  # commits: removed in tearDown
+			[
+				make_record(
+					at=now - 60 * n,
+					http_method="GET",
+					path="/api/method/ping",
+					user="Guest",
+					auth="Guest",
+					status=status,
+					duration_ms=1.0,
+					response_size=10,
+					request_id=f"dashboard-test-{n}",
+					client_ip=None,
+				)
+				for n, status in enumerate(statuses)
+			]
+		)
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.delete("API Call Log", {"request_id": ("like", "dashboard-test-%")})
+		frappe.db.commit()
+
+	def test_requests_per_hour_counts_each_status_class(self):
+		before, after = self.before[1], dashboard.requests_per_hour()
+		self.assertEqual(len(after["labels"]), 24)
+		self.assertEqual([dataset["name"] for dataset in after["datasets"]], ["2xx", "3xx", "4xx", "5xx"])
+		added = [
+			sum(a["values"]) - sum(b["values"])
+			for a, b in zip(after["datasets"], before["datasets"], strict=True)
+		]
+		self.assertEqual(added, [2, 1, 1, 1])
+
+	def test_the_error_rate_is_the_share_of_400_and_up(self):
+		total, errors = frappe.db.sql(
+			"""select count(*), sum(status_code >= 400) from `tabAPI Call Log`
+			where creation >= now() - interval 1 day"""
+		)[0]
+		self.assertEqual(
+			dashboard.error_rate(), {"value": round(100 * float(errors) / total, 1), "fieldtype": "Percent"}
+		)
+
+	def test_only_who_may_read_the_log_gets_them(self):
+		make_api_user(PLAIN)
+		frappe.set_user(PLAIN)
+		for read in (dashboard.error_rate, dashboard.requests_per_hour):
+			with self.assertRaises(frappe.PermissionError):
+				read()
