@@ -40,20 +40,43 @@ has_permission = {
 }
 permission_query_conditions = {
 	"API Key": "my_api_app.api_keys.permissions.api_key_query_conditions",
+	# rows listed on their own: those of the caller's own keys (a System Manager's: all)
+	"API Key Scope": "my_api_app.api_keys.permissions.api_key_scope_query_conditions",
 	"*": "my_api_app.api_keys.permissions.scoped_query_conditions",
+}
+# Frappe 15's get_count and toggle_like check nothing: for the app's DocTypes they do.
+override_whitelisted_methods = {
+	"frappe.client.get_count": "my_api_app.app_doctypes.get_count",
+	"frappe.desk.like.toggle_like": "my_api_app.app_doctypes.toggle_like",
 }
 
 # Durable webhooks: Webhook's own checks, and every document event may become a delivery.
 doc_events = {
-	# API Keys are never shared or assigned (an assignment shares the document).
-	"DocShare": {"validate": "my_api_app.api_keys.permissions.refuse_api_key_share"},
+	# The app's DocTypes (app_doctypes) are never shared or imported, and their documents are
+	# followed by (mailed the changes of) or assigned to (Frappe would share) only readers.
+	"DocShare": {"validate": "my_api_app.app_doctypes.refuse_share"},
+	"Data Import": {"validate": "my_api_app.app_doctypes.refuse_import"},
+	"Document Follow": {"validate": "my_api_app.app_doctypes.refuse_unreadable_reference"},
+	"ToDo": {"validate": "my_api_app.app_doctypes.refuse_unreadable_reference"},
+	# A saved document's rows are its own (app_doctypes: Frappe updates rows by name alone).
+	**{
+		doctype: {"before_validate": "my_api_app.app_doctypes.keep_rows_with_their_parent"}
+		for doctype in ("API Key", "Webhook Source", "Webhook Delivery")
+	},
 	# The request log's switch is cached; a change is seen from the next request after commit.
 	"System Settings": {"on_update": "my_api_app.request_log.settings.forget"},
 	"Webhook": {
 		"validate": "my_api_app.webhooks.config.validate_webhook",
-		"on_update": "my_api_app.webhooks.config.invalidate",
+		# a durable webhook's signing secret is made at its first durable save, shown in that
+		# save's response only (onload: Desk's save loads __onload again after on_update)
+		"on_update": [
+			"my_api_app.webhooks.config.make_signing_secret",
+			"my_api_app.webhooks.config.invalidate",
+		],
+		"onload": "my_api_app.webhooks.config.show_new_secret",
 		"on_trash": [
 			"my_api_app.webhooks.config.invalidate",
+			"my_api_app.webhooks.config.delete_signing_secret",
 			"my_api_app.webhooks.config.delete_deliveries",
 		],
 	},
@@ -91,6 +114,7 @@ scheduler_events = {
 	"hourly": ["my_api_app.api_keys.tokens.retire_expired_signing_keys"],
 	"daily": [
 		"my_api_app.api_keys.tokens.delete_expired_revocations",
+		"my_api_app.api_keys.expiry_notices.send_expiry_notices",
 		"my_api_app.jobs.sweep.delete_expired_jobs",
 	],
 }
@@ -98,10 +122,19 @@ scheduler_events = {
 # frappe.clear_cache() deletes every key of the site but these: queued request log records
 # (and an unfinished batch) must survive it, as Frappe's own deferred inserts do.
 # Rate-limit buckets and failed-authentication counts must survive it too, or any caller who
-# can trigger a cache clear resets its own limits.
+# can trigger a cache clear (any rename does) resets its own limits: the app's, and Frappe's
+# own login lockout (LoginAttemptTracker), @rate_limit counters and request-time budget.
 # ...and every process drops its copies of committed values (toolkit.committed_cache).
 clear_cache = ["my_api_app.toolkit.committed_cache.forget_all"]
-persistent_cache_keys = ["my_api_app:request_log*", "my_api_app:rl:*", "my_api_app:auth_failures:*"]
+persistent_cache_keys = [
+	"my_api_app:request_log*",
+	"my_api_app:rl:*",
+	"my_api_app:auth_failures:*",
+	"login_failed_count",
+	"login_failed_time",
+	"rl:*",
+	"rate-limit-counter-*",
+]
 
 # Log Settings clears the request log (days editable there; Frappe's daily clean-up).
 default_log_clearing_doctypes = {"API Call Log": 30, "Webhook Delivery": 30, "Inbound Webhook Event": 90}

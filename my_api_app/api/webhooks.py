@@ -1,5 +1,7 @@
 """Durable webhooks over HTTP (and from Desk): resend deliveries, retry the failed ones, send a
-test event, read and rotate the signing secret. Each needs write permission on the Webhook."""
+test event, rotate the signing secret. Each needs write permission on the Webhook. A signing
+secret is shown once, when made (the first durable save, or a rotation): none of these reads
+one back."""
 
 from datetime import datetime
 
@@ -46,16 +48,9 @@ def send_test_event(webhook: str) -> dict:
 
 
 @endpoint(methods="POST", permissions=WEBHOOK_WRITE)
-def signing_secret(webhook: str) -> dict:
-	"""The secrets that sign ``webhook``'s deliveries now (the previous one during rotation)."""
-	doc = _durable_webhook(webhook)
-	secrets = config.signing_secrets(doc)
-	return {"webhook": webhook, "secret": secrets[0], "previous_secrets": secrets[1:]}
-
-
-@endpoint(methods="POST", permissions=WEBHOOK_WRITE)
 def rotate_signing_secret(webhook: str) -> dict:
-	"""A new signing secret; for a day both the new and the old one sign every delivery."""
+	"""A new signing secret, shown in this answer only; for a day both the new and the old one
+	sign every delivery."""
 	doc = _durable_webhook(webhook)
 	secret = config.rotate_secret(doc)
 	return {

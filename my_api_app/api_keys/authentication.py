@@ -10,6 +10,10 @@ cookies) is not touched and Frappe handles it exactly as before.
 
 Failures raise an ``ApiError`` (which carries its status) and note it, so ``after_request``
 answers it with the structured body on any path. All 401 cases say the same thing and do the same hashing work.
+
+The header value never sits in a variable here, and the parsed credentials hold the secret or
+token as a ``core.secret.Secret``: a 500 while they are in a frame (a database or Redis
+failure loading the key) writes ``********`` for them into the Error Log.
 """
 
 import frappe
@@ -50,14 +54,14 @@ def authenticate() -> None:
 
 def _verify(credentials: ApiKeyCredentials | BearerToken) -> Principal:
 	if isinstance(credentials, BearerToken):
-		return tokens.verify(credentials.token)
+		return tokens.verify(credentials.token.reveal())
 	record = store.get(credentials.key_id) if credentials.well_formed else None
 	now = now_datetime()
-	current_ok = api_key_format.verify_secret(credentials.secret, record.secret_hash if record else None)
+	current_ok = api_key_format.verify_secret(credentials.secret.reveal(), store.secret_hash(record))
 	previous_ok = bool(
 		record
 		and record.previous_secret_usable(now)
-		and api_key_format.verify_secret(credentials.secret, record.previous_secret_hash)
+		and api_key_format.verify_secret(credentials.secret.reveal(), store.previous_secret_hash(record))
 	)
 	if not ((current_ok or previous_ok) and store.active(record)):
 		raise Unauthenticated(INVALID_CREDENTIALS, headers={"WWW-Authenticate": 'Bearer realm="api"'})
@@ -67,6 +71,7 @@ def _verify(credentials: ApiKeyCredentials | BearerToken) -> Principal:
 		api_key=record.name,
 		scopes=ScopeSet(record.scopes),
 		allowed_networks=record.allowed_networks,
+		expires_at=record.expires_at,
 	)
 
 

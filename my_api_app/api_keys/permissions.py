@@ -48,10 +48,15 @@ def api_key_query_conditions(user: str, doctype: str | None = None) -> str:
 	return f"`tabAPI Key`.`user` = {frappe.db.escape(user)}"
 
 
-def refuse_api_key_share(doc, method: str | None = None) -> None:
-	"""DocShare validate hook: API Keys are never shared (nor assigned, which shares)."""
-	if doc.share_doctype == "API Key":
-		frappe.throw(frappe._("API Keys cannot be shared."), frappe.PermissionError)
+def api_key_scope_query_conditions(user: str, doctype: str | None = None) -> str:
+	"""Scope rows listed on their own (Frappe checks only the API Key DocType's role
+	permissions for them): those of the user's own keys; a System Manager's: all."""
+	if is_key_admin(user):
+		return ""
+	return (
+		"`tabAPI Key Scope`.`parent` in (select `name` from `tabAPI Key` "
+		f"where `user` = {frappe.db.escape(user)})"
+	)
 
 
 def scoped_has_permission(doc, ptype: str, user: str) -> bool | None:

@@ -5,12 +5,16 @@ carry this app's credentials and is absent for every other request (session cook
 Frappe's own keys, OAuth), which this app leaves exactly as Frappe treats them.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 import frappe
 
-from my_api_app.core.errors import MissingScope
-from my_api_app.core.scopes import ScopeSet, covers
+from my_api_app.core import grants
+from my_api_app.core.client_ip import Network
+from my_api_app.core.errors import Forbidden, MissingScope
+from my_api_app.core.scopes import ScopeSet
 from my_api_app.toolkit import request_context
 
 
@@ -23,6 +27,7 @@ class Principal:
 	allowed_networks: tuple  # the key's allowed IP ranges (empty: any address)
 	token_id: str | None = None  # jti of a JWT
 	token_expires_at: int | None = None
+	expires_at: datetime | None = None  # when the credential stops working (key or token); None: never
 
 
 def current() -> Principal | None:
@@ -41,11 +46,21 @@ def missing_scope_error(scope: str) -> MissingScope:
 	return error
 
 
-def check_can_grant(scopes: tuple[str, ...]) -> None:
-	"""A key authenticated by a key or token may only hand out scopes it holds itself."""
-	current_principal = current()
-	if current_principal is None or current_principal.scopes.is_full:
+def check_can_grant(
+	scopes: tuple[str, ...], expires_at: datetime | None, networks: Iterable[Network]
+) -> None:
+	"""A caller authenticated by a key or token may only create or change a key within itself
+	(``core.grants``): scopes it holds (403 ``missing_scope``), an expiry (None: never) no later
+	than its own end and allowed IP ranges within its own (403 otherwise)."""
+	caller = current()
+	if caller is None:
 		return
-	for scope in scopes:
-		if not covers(current_principal.scopes, scope):
-			raise missing_scope_error(scope)
+	holding = grants.Holding(caller.scopes, caller.expires_at, caller.allowed_networks)
+	found = grants.excess(holding, scopes, expires_at, networks)
+	if found is None:
+		return
+	if found.kind == "scope":
+		raise missing_scope_error(found.scope)
+	error = Forbidden(found.detail, title="Beyond this credential")
+	request_context.note_error(error)
+	raise error

@@ -5,21 +5,28 @@ is invalidated once any change to the key commits (revoke, roll, edit, delete), 
 revocation takes effect on the very next request (``toolkit.committed_cache``). Unknown key
 ids are cached as absent too, so guessing keys does not reach the database on every attempt.
 
+The secret hashes are encrypted in ``__Auth`` (Password fields). The cached record holds their
+ciphertexts, and authentication decrypts the one it compares, per request (``secret_hash``), as
+the inbound receiver does with source secrets: no plaintext hash is in Redis, in a process's
+copy, or in the frames of a failed load that Frappe's Error Log prints.
+
 Last use (time and address) is buffered in a Redis hash and written to the API Key rows by
 the scheduler every minute, so a request never writes to the database to record it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import frappe
 from frappe.utils import get_datetime, now_datetime
+from frappe.utils.password import decrypt, encrypt, get_decrypted_password
 from redis.exceptions import ResponseError
 
-from my_api_app.core import client_ip
+from my_api_app.core import api_key_format, client_ip
+from my_api_app.core.scopes import ScopeError, parse_scope
 from my_api_app.toolkit import committed_cache
 
-RECORD_CACHE = "my_api_app:api_key:"
+RECORD_CACHE = "my_api_app:api_key_record:"  # records with ciphertexts (my_api_app:api_key: held hashes)
 RECORD_SECONDS = 24 * 3600  # idle keys leave the cache; changes invalidate at once
 LAST_USED = "my_api_app:api_key_last_used"
 LAST_USED_FLUSHING = "my_api_app:api_key_last_used:flushing"
@@ -27,12 +34,13 @@ LAST_USED_FLUSHING = "my_api_app:api_key_last_used:flushing"
 
 @dataclass(frozen=True)
 class KeyRecord:
-	"""What authentication needs of an API Key, as cached."""
+	"""What authentication needs of an API Key, as cached: the hashes as their ``__Auth``
+	ciphertexts, kept out of its ``repr`` too (what Frappe's Error Log prints of a frame)."""
 
 	name: str
 	user: str
-	secret_hash: str
-	previous_secret_hash: str | None
+	encrypted_secret_hash: str = field(repr=False)
+	encrypted_previous_secret_hash: str | None = field(repr=False)
 	previous_secret_valid_until: datetime | None
 	expires_at: datetime | None
 	enabled: bool
@@ -46,7 +54,7 @@ class KeyRecord:
 
 	def previous_secret_usable(self, now: datetime) -> bool:
 		return bool(
-			self.previous_secret_hash
+			self.encrypted_previous_secret_hash
 			and self.previous_secret_valid_until
 			and now < self.previous_secret_valid_until
 		)
@@ -56,6 +64,28 @@ def get(key_id: str) -> KeyRecord | None:
 	"""The record of ``key_id``, or None for a key that does not exist."""
 	record = committed_cache.get(RECORD_CACHE + key_id, lambda: _load(key_id), expires_in_sec=RECORD_SECONDS)
 	return KeyRecord(**record) if record else None
+
+
+def secret_hash(record: KeyRecord | None) -> str:
+	"""The hash to compare a presented secret with, decrypted for that comparison only: the key's
+	current one; for no key (or no stored hash) a dummy's, decrypted the same way, so that an
+	unknown key costs what a wrong secret does and matches nothing."""
+	return decrypt(record.encrypted_secret_hash if record and record.encrypted_secret_hash else _dummy())
+
+
+def previous_secret_hash(record: KeyRecord) -> str:
+	"""The previous secret's hash, decrypted for one comparison (``previous_secret_usable`` first)."""
+	return decrypt(record.encrypted_previous_secret_hash)
+
+
+_dummies: dict[str, str] = {}  # per process, by site: the dummy hash's ciphertext
+
+
+def _dummy() -> str:
+	site = frappe.local.site
+	if site not in _dummies:
+		_dummies[site] = encrypt(api_key_format.DUMMY_HASH)
+	return _dummies[site]
 
 
 def active(record: KeyRecord | None) -> bool:
@@ -72,34 +102,62 @@ def forget(key_id: str) -> None:
 
 def _load(key_id: str) -> dict:
 	"""The record as a plain dict ({} when there is no such key); plain data pickles safely
-	across code versions."""
+	across code versions. The hashes stay encrypted (``secret_hash`` decrypts one)."""
 	rows = committed_cache.latest_rows(
-		"""select name, user, secret_hash, previous_secret_hash, previous_secret_valid_until,
-			expires_at, never_expires, enabled, revoked, allowed_ip_ranges
-		from `tabAPI Key` where name = %s""",
+		"""select k.name, k.user, k.previous_secret_valid_until, k.expires_at, k.never_expires,
+			k.enabled, k.revoked, k.allowed_ip_ranges,
+			current.password as secret_hash, previous.password as previous_secret_hash
+		from `tabAPI Key` k
+		left join `__Auth` current on current.doctype = 'API Key' and current.name = k.name
+			and current.fieldname = 'secret_hash' and current.encrypted = 1
+		left join `__Auth` previous on previous.doctype = 'API Key' and previous.name = k.name
+			and previous.fieldname = 'previous_secret_hash' and previous.encrypted = 1
+		where k.name = %s""",
 		(key_id,),
 	)
 	if not rows:
 		return {}
 	row = rows[0]
-	scopes = [
-		scope.scope
-		for scope in committed_cache.latest_rows(
-			"select scope from `tabAPI Key Scope` where parent = %s and parenttype = 'API Key'", (key_id,)
-		)
-	]
+	stored = committed_cache.latest_rows(
+		"select scope from `tabAPI Key Scope` where parent = %s and parenttype = 'API Key'", (key_id,)
+	)
+	scopes = _granting_scopes(key_id, [scope.scope for scope in stored])
+	try:
+		networks = client_ip.parse_networks(row.allowed_ip_ranges or "")
+	except ValueError as error:  # stored behind the app's back: the key works from nowhere
+		frappe.logger("my_api_app").warning("API Key %s: stored IP ranges do not parse: %s", key_id, error)
+		networks, row.enabled = (), False
 	return {
 		"name": row.name,
 		"user": row.user,
-		"secret_hash": row.secret_hash or "",
-		"previous_secret_hash": row.previous_secret_hash or None,
+		"encrypted_secret_hash": row.secret_hash or "",
+		"encrypted_previous_secret_hash": row.previous_secret_hash or None,
 		"previous_secret_valid_until": _datetime(row.previous_secret_valid_until),
 		"expires_at": None if row.never_expires else _datetime(row.expires_at) or now_datetime(),
 		"enabled": bool(row.enabled),
 		"revoked": bool(row.revoked),
-		"allowed_networks": client_ip.parse_networks(row.allowed_ip_ranges or ""),
+		"allowed_networks": networks,
 		"scopes": tuple(sorted(scopes)),
 	}
+
+
+def stored_hash(key_id: str, fieldname: str) -> str | None:
+	"""A key's ``secret_hash`` or ``previous_secret_hash`` as stored (decrypted from ``__Auth``):
+	for authentication and rolling only; ``APIKey.get_password`` refuses every caller."""
+	return get_decrypted_password("API Key", key_id, fieldname, raise_exception=False)
+
+
+def _granting_scopes(key_id: str, stored: list[str | None]) -> list[str]:
+	"""The stored scopes that parse, canonical. Saving a key refuses a scope that does not parse,
+	but one can still be stored behind the app's back (raw SQL, a grammar that changed): it
+	grants nothing, and the key's other scopes keep working (never a 500 on every request)."""
+	scopes = []
+	for text in stored:
+		try:
+			scopes.append(str(parse_scope(text or "")))
+		except ScopeError as error:
+			frappe.logger("my_api_app").warning("API Key %s: stored scope grants nothing: %s", key_id, error)
+	return scopes
 
 
 def _datetime(value) -> datetime | None:

@@ -1,7 +1,8 @@
 """JWT access tokens for API keys: signing keys, exchange, verification, revocation.
 
 Tokens are signed with Ed25519 keys kept in the ``API Signing Key`` DocType (the private key
-in Frappe's encrypted password store). One key signs; keys that stopped signing keep
+in Frappe's encrypted password store, which no API reads back: ``signing_key`` here is its only
+reader). One key signs; keys that stopped signing keep
 verifying until every token they signed has expired, then the scheduler retires them. A
 token names its signing key in ``kid``, its API key in ``key`` and its scopes in ``scope``.
 It stops working when its key is revoked, disabled or expires (checked on every request
@@ -16,6 +17,7 @@ import frappe
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from frappe.utils import add_to_date, now_datetime
 from frappe.utils.data import convert_utc_to_system_timezone
+from frappe.utils.password import get_decrypted_password
 from jwt.algorithms import OKPAlgorithm
 
 from my_api_app.api_keys import store
@@ -23,6 +25,7 @@ from my_api_app.api_keys.principal import Principal
 from my_api_app.core import jwt_tokens
 from my_api_app.core.errors import Unauthenticated
 from my_api_app.core.scopes import ScopeSet
+from my_api_app.core.secret import Secret
 from my_api_app.toolkit import committed_cache
 
 DEFAULT_LIFETIME = 15 * 60
@@ -46,16 +49,22 @@ def audience() -> str:
 
 
 def signing_key() -> jwt_tokens.SigningKey:
-	"""The key that signs new tokens; the first one is made on first use."""
-	name = frappe.db.get_value("API Signing Key", {"status": "Active"}, "name", order_by="creation desc")
-	if not name:
+	"""The key that signs new tokens; the first one is made on first use. The only reader of a
+	private key (the DocType refuses ``get_password``)."""
+	row = frappe.db.get_value(
+		"API Signing Key",
+		{"status": "Active"},
+		["name", "algorithm", "public_key"],
+		order_by="creation desc",
+		as_dict=True,
+	)
+	if not row:
 		return rotate()
-	doc = frappe.get_doc("API Signing Key", name)
 	return jwt_tokens.SigningKey(
-		kid=doc.name,
-		algorithm=doc.algorithm,
-		public_key_pem=doc.public_key,
-		private_key_pem=doc.get_password("private_key"),
+		kid=row.name,
+		algorithm=row.algorithm,
+		public_key_pem=row.public_key,
+		private_key_pem=Secret(get_decrypted_password("API Signing Key", row.name, "private_key")),
 	)
 
 
@@ -80,7 +89,7 @@ def rotate() -> jwt_tokens.SigningKey:
 			"algorithm": key.algorithm,
 			"status": "Active",
 			"public_key": key.public_key_pem,
-			"private_key": key.private_key_pem,
+			"private_key": key.private_key_pem.reveal(),
 		}
 	).insert(ignore_permissions=True)
 	return key
@@ -166,6 +175,7 @@ def verify(token: str) -> Principal:
 		allowed_networks=record.allowed_networks,
 		token_id=claims.jti,
 		token_expires_at=claims.expires_at,
+		expires_at=min(filter(None, (from_timestamp(claims.expires_at), record.expires_at))),
 	)
 
 

@@ -19,6 +19,8 @@ import secrets
 import zlib
 from dataclasses import dataclass
 
+from my_api_app.core.secret import Secret
+
 KEY_ID_PREFIX = "mak_"
 SECRET_PREFIX = "mas_"
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -30,15 +32,15 @@ _KEY_ID = re.compile(rf"{KEY_ID_PREFIX}[0-9A-Za-z]{{{KEY_ID_RANDOM_LENGTH}}}")
 _SECRET = re.compile(rf"{SECRET_PREFIX}[0-9A-Za-z]{{{SECRET_RANDOM_LENGTH + CHECKSUM_LENGTH}}}")
 _JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 # Compared against when a key id is unknown, so that costs the same as a wrong secret.
-_DUMMY_HASH = "sha256$" + "0" * 64
+DUMMY_HASH = "sha256$" + "0" * 64
 
 
 def _random_base62(length: int) -> str:
 	return "".join(secrets.choice(BASE62) for _ in range(length))
 
 
-def _checksum(text: str) -> str:
-	value = zlib.crc32(text.encode())
+def _checksum(secret_body: str) -> str:
+	value = zlib.crc32(secret_body.encode())
 	digits = []
 	for _ in range(CHECKSUM_LENGTH):
 		value, digit = divmod(value, 62)
@@ -53,19 +55,19 @@ def new_key_id() -> str:
 
 def new_secret() -> str:
 	"""A new secret: prefix, 32 random base62 characters, 6 characters of CRC32."""
-	body = SECRET_PREFIX + _random_base62(SECRET_RANDOM_LENGTH)
-	return body + _checksum(body)
+	secret_body = SECRET_PREFIX + _random_base62(SECRET_RANDOM_LENGTH)
+	return secret_body + _checksum(secret_body)
 
 
 def is_key_id(value: str) -> bool:
 	return _KEY_ID.fullmatch(value) is not None
 
 
-def is_well_formed_secret(value: str) -> bool:
+def is_well_formed_secret(secret: str) -> bool:
 	"""Prefix, length, alphabet and checksum hold; says nothing about whether the secret is valid."""
 	return (
-		_SECRET.fullmatch(value) is not None
-		and _checksum(value[:-CHECKSUM_LENGTH]) == value[-CHECKSUM_LENGTH:]
+		_SECRET.fullmatch(secret) is not None
+		and _checksum(secret[:-CHECKSUM_LENGTH]) == secret[-CHECKSUM_LENGTH:]
 	)
 
 
@@ -77,7 +79,7 @@ def verify_secret(secret: str, stored_hash: str | None) -> bool:
 	"""Constant time; an unknown key (no stored hash) does the same work and answers False."""
 	candidate = hash_secret(secret).encode()
 	if not stored_hash:
-		hmac.compare_digest(candidate, _DUMMY_HASH.encode())
+		hmac.compare_digest(candidate, DUMMY_HASH.encode())
 		return False
 	return hmac.compare_digest(candidate, stored_hash.encode())
 
@@ -92,45 +94,47 @@ class ApiKeyCredentials:
 	"""A key id and secret presented with our prefix; possibly malformed (see ``well_formed``)."""
 
 	key_id: str
-	secret: str
+	secret: Secret
 
 	@property
 	def well_formed(self) -> bool:
-		return is_key_id(self.key_id) and is_well_formed_secret(self.secret)
+		return is_key_id(self.key_id) and is_well_formed_secret(self.secret.reveal())
 
 
 @dataclass(frozen=True)
 class BearerToken:
-	token: str
+	token: Secret
 
 
-def _credentials(value: str) -> ApiKeyCredentials:
-	key_id, _, secret = value.partition(":")
-	return ApiKeyCredentials(key_id=key_id, secret=secret)
+def _credentials(secret_value: str) -> ApiKeyCredentials:
+	key_id, _, secret = secret_value.partition(":")
+	return ApiKeyCredentials(key_id=key_id, secret=Secret(secret))
 
 
-def parse_authorization(header: str | None) -> ApiKeyCredentials | BearerToken | None:
+def parse_authorization(secret_header: str | None) -> ApiKeyCredentials | BearerToken | None:
 	"""Our credentials in an Authorization header value, or None when they are not ours.
 
 	``token <key>:<secret>`` and ``Basic base64(<key>:<secret>)`` are ours when the key starts
 	with ``mak_``, malformed or not (the caller answers 401 for those); any other key is a
 	Frappe User key and stays Frappe's. ``Bearer`` is ours when the token has the shape of a
-	JWT; Frappe's OAuth bearer tokens have no dots and stay Frappe's.
+	JWT; Frappe's OAuth bearer tokens have no dots and stay Frappe's. The header value and every
+	part of it sit in variables whose names Frappe's traceback printer masks; the answer holds
+	the secret or token as a ``Secret``.
 	"""
-	if not header:
+	if not secret_header:
 		return None
-	scheme, _, value = header.strip().partition(" ")
-	scheme, value = scheme.lower(), value.strip()
+	scheme, _, secret_value = secret_header.strip().partition(" ")
+	scheme, secret_value = scheme.lower(), secret_value.strip()
 	if scheme == "token":
-		return _credentials(value) if value.startswith(KEY_ID_PREFIX) else None
+		return _credentials(secret_value) if secret_value.startswith(KEY_ID_PREFIX) else None
 	if scheme == "basic":
 		try:
-			decoded = base64.b64decode(value, validate=True)
+			decoded_secret = base64.b64decode(secret_value, validate=True)
 		except (binascii.Error, ValueError):
 			return None
-		if not decoded.startswith(KEY_ID_PREFIX.encode()):
+		if not decoded_secret.startswith(KEY_ID_PREFIX.encode()):
 			return None
-		return _credentials(decoded.decode(errors="replace"))
-	if scheme == "bearer" and _JWT_SHAPE.fullmatch(value):
-		return BearerToken(value)
+		return _credentials(decoded_secret.decode(errors="replace"))
+	if scheme == "bearer" and _JWT_SHAPE.fullmatch(secret_value):
+		return BearerToken(Secret(secret_value))
 	return None

@@ -60,6 +60,21 @@ def ip_in_networks(ip: str | None, networks: Iterable[Network]) -> bool:
 	return _in_networks(address, networks)
 
 
+_IPV4_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
+
+
+def network_within(network: Network, networks: Iterable[Network]) -> bool:
+	"""Whether every address ``ip_in_networks`` lets in through ``network`` is let in through
+	one of ``networks``. An IPv4 network also admits its ``::ffff:a.b.c.d`` forms, so only an
+	IPv4 network holds it; an IPv4-mapped IPv6 network is held by the IPv4 network it maps to."""
+	networks = tuple(networks)
+	if isinstance(network, IPv6Network) and network.subnet_of(_IPV4_MAPPED):
+		mapped = IPv4Network((int(network.network_address) & 0xFFFFFFFF, network.prefixlen - 96))
+		if any(isinstance(other, IPv4Network) and mapped.subnet_of(other) for other in networks):
+			return True
+	return any(type(other) is type(network) and network.subnet_of(other) for other in networks)
+
+
 def client_ip(
 	remote_addr: str | None, forwarded_for: str | None, trusted_proxies: Iterable[Network]
 ) -> str | None:

@@ -5,9 +5,12 @@ and returns what the receiver stores and deduplicates on:
 
 - Standard Webhooks: the signed ``webhook-id`` header; signed timestamp within the tolerance.
 - Stripe: the event's ``id`` in the signed body; signed timestamp within the tolerance.
-- GitHub: the ``X-GitHub-Delivery`` header. GitHub signs only the body, so that header is not
-  covered by the signature and there is no timestamp: a captured delivery can be sent again
-  under a new delivery id and the signature still holds.
+- GitHub: the body's SHA-256, and no event type. GitHub signs only the body and sends no
+  timestamp; its ``X-GitHub-Delivery`` and ``X-GitHub-Event`` headers are not signed, so a
+  captured delivery could be sent again under a new delivery id, or relabelled as another
+  event type, and still verify. Nothing unsigned is believed: a body already received is a
+  duplicate under any delivery id, and the event type is left empty (GitHub's bodies do not
+  name their event; a handler tells events apart by the payload's own fields).
 - Frappe: Frappe 15 signs only the body and sends no id or timestamp, so the id is the body's
   SHA-256: an identical body is a duplicate, however much later it arrives.
 
@@ -30,9 +33,6 @@ FRAPPE = "Frappe"
 SCHEMES = (STANDARD, STRIPE, GITHUB, FRAPPE)
 TIMED_SCHEMES = frozenset({STANDARD, STRIPE})
 
-GITHUB_DELIVERY_HEADER = "X-GitHub-Delivery"
-GITHUB_EVENT_HEADER = "X-GitHub-Event"
-
 MAX_EVENT_ID = 140  # the length of the stored column; longer ids are stored as their hash
 MAX_EVENT_TYPE = 140
 # How long a seen id of a scheme without a signed timestamp is remembered in Redis; the
@@ -51,30 +51,29 @@ class Delivery:
 
 def verify(
 	scheme: str,
-	headers: Mapping[str, str],
+	secret_headers: Mapping[str, str],
 	body: bytes,
 	secrets: Sequence[str],
 	*,
 	tolerance: int = webhook_signing.DEFAULT_TOLERANCE,
 	now: float | None = None,
 ) -> Delivery:
-	"""The delivery, when ``body`` and ``headers`` carry a valid signature by one of ``secrets``;
-	``InvalidSignature`` otherwise (``ValueError`` for an unknown scheme or no secrets)."""
+	"""The delivery, when ``body`` and the request's headers carry a valid signature by one of
+	``secrets``; ``InvalidSignature`` otherwise (``ValueError`` for an unknown scheme or no
+	secrets). The headers may carry the sender's credentials: their name is one Frappe's
+	traceback printer masks, as ``secrets``' is."""
 	if scheme == STANDARD:
-		webhook_signing.verify_standard(headers, body, secrets, tolerance=tolerance, now=now)
-		return Delivery(_event_id(_header(headers, webhook_signing.ID_HEADER)), _payload_type(body))
+		webhook_signing.verify_standard(secret_headers, body, secrets, tolerance=tolerance, now=now)
+		return Delivery(_event_id(_header(secret_headers, webhook_signing.ID_HEADER)), _payload_type(body))
 	if scheme == STRIPE:
-		header = _header(headers, webhook_signing.STRIPE_HEADER)
+		header = _header(secret_headers, webhook_signing.STRIPE_HEADER)
 		webhook_signing.verify_stripe(header, body, secrets, tolerance=tolerance, now=now)
 		return Delivery(_event_id(_payload_value(body, "id")) or body_id(body), _payload_type(body))
 	if scheme == GITHUB:
-		webhook_signing.verify_github(_header(headers, webhook_signing.GITHUB_HEADER), body, secrets)
-		return Delivery(
-			_event_id(_header(headers, GITHUB_DELIVERY_HEADER)) or body_id(body),
-			_event_type(_header(headers, GITHUB_EVENT_HEADER)),
-		)
+		webhook_signing.verify_github(_header(secret_headers, webhook_signing.GITHUB_HEADER), body, secrets)
+		return Delivery(body_id(body), None)  # only the body is signed (see the module docstring)
 	if scheme == FRAPPE:
-		webhook_signing.verify_frappe(_header(headers, webhook_signing.FRAPPE_HEADER), body, secrets)
+		webhook_signing.verify_frappe(_header(secret_headers, webhook_signing.FRAPPE_HEADER), body, secrets)
 		return Delivery(body_id(body), None)
 	raise ValueError(f"unknown verification scheme {scheme!r}")
 
@@ -104,15 +103,15 @@ def body_id(body: bytes) -> str:
 def scrub(text: str, secrets: Sequence[str]) -> str:
 	"""``text`` with every secret (and, for whsec_ secrets, their base64 part) redacted."""
 	for secret in secrets:
-		for value in (secret, secret.removeprefix(webhook_signing.SECRET_PREFIX)):
-			if len(value) >= 8:
-				text = text.replace(value, webhook_signing.REDACTED)
+		for secret_text in (secret, secret.removeprefix(webhook_signing.SECRET_PREFIX)):
+			if len(secret_text) >= 8:
+				text = text.replace(secret_text, webhook_signing.REDACTED)
 	return text
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
+def _header(secret_headers: Mapping[str, str], name: str) -> str | None:
 	name = name.lower()
-	return next((value for key, value in headers.items() if key.lower() == name), None)
+	return next((value for key, value in secret_headers.items() if key.lower() == name), None)
 
 
 def _event_id(value: str | None) -> str | None:

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from my_api_app.core.scopes import scope_claim, scopes_from_claim
+from my_api_app.core.secret import Secret
 
 ALLOWED_ALGORITHMS = frozenset({"EdDSA"})
 TOKEN_TYPE = "at+jwt"  # RFC 9068
@@ -28,10 +29,12 @@ REQUIRED_CLAIMS = ("exp", "nbf", "iat", "iss", "aud", "sub", "jti", "key", "scop
 
 @dataclass(frozen=True)
 class SigningKey:
+	"""A signing key; the private key (None for a key that only verifies) is a ``Secret``."""
+
 	kid: str
 	algorithm: str
 	public_key_pem: str
-	private_key_pem: str | None = None
+	private_key_pem: Secret | None = None
 
 
 @dataclass(frozen=True)
@@ -63,9 +66,11 @@ def generate_signing_key() -> SigningKey:
 		public_key_pem=private_key.public_key()
 		.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 		.decode(),
-		private_key_pem=private_key.private_bytes(
-			serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-		).decode(),
+		private_key_pem=Secret(
+			private_key.private_bytes(
+				serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+			).decode()
+		),
 	)
 
 
@@ -76,8 +81,8 @@ def _public_key(pem: str):
 
 
 @lru_cache(maxsize=8)
-def _private_key(pem: str):
-	return serialization.load_pem_private_key(pem.encode(), password=None)
+def _private_key(private_key_pem: str):
+	return serialization.load_pem_private_key(private_key_pem.encode(), password=None)
 
 
 def issue_token(
@@ -123,7 +128,7 @@ def issue_token(
 	}
 	token = jwt.encode(
 		payload,
-		_private_key(key.private_key_pem),
+		_private_key(key.private_key_pem.reveal()),
 		algorithm=key.algorithm,
 		headers={"kid": key.kid, "typ": TOKEN_TYPE},
 	)

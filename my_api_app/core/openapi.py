@@ -10,6 +10,8 @@ or token needs (``method:<dotted path>``, see ``core.scopes``); guest endpoints 
 no credential at all.
 """
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -224,7 +226,8 @@ class WebhookEvent:
 @dataclass(frozen=True)
 class DocumentInfo:
 	title: str
-	version: str
+	# Empty: the document's contract version (``contract_version``), which names no software.
+	version: str = ""
 	description: str = ""
 	servers: tuple[Mapping[str, str], ...] = ({"url": "/"},)
 	# Tag (module dotted path) -> its description (the module docstring).
@@ -258,7 +261,19 @@ def build_document(
 	}
 	if info.description:
 		document["info"]["description"] = info.description
+	if not info.version:
+		document["info"]["version"] = contract_version(document)
 	return document
+
+
+def contract_version(document: Mapping[str, Any]) -> str:
+	"""A version that changes exactly when the API's contract does: a digest of the paths,
+	webhooks and components (not the title, description or servers, which name the site). It
+	tells a client that the document changed without telling anyone which apps, at which
+	versions, serve it."""
+	contract = {part: document.get(part) for part in ("paths", "webhooks", "components")}
+	digest = hashlib.sha256(json.dumps(contract, sort_keys=True, separators=(",", ":")).encode())
+	return "sha256:" + digest.hexdigest()[:16]
 
 
 def _path_item(spec: EndpointSpec, tag: str, schemas: dict) -> dict:

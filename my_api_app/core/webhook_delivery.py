@@ -4,6 +4,10 @@ the retry schedule a webhook declares, and what of a response is kept.
 The body of an event is fixed when the event happens and stored; every attempt sends those
 same bytes under the same ``webhook-id``, with a fresh ``webhook-timestamp`` and signature, as
 Standard Webhooks asks, so a receiver can deduplicate retries by id.
+
+The delivery log keeps every header's name but only the values the signature covers
+(``webhook-id`` and ``webhook-timestamp``, which are signed with the body): signatures, the
+webhook's own headers (often an API key of the receiver's) and everything else are redacted.
 """
 
 import json
@@ -22,6 +26,8 @@ MAX_ATTEMPTS = 20
 MAX_DELAY = 7 * 24 * 3600
 EXCERPT_CHARS = 1000
 USER_AGENT = "my_api_app-webhooks/1"
+# Headers whose values the Standard Webhooks signature covers ("{id}.{timestamp}.{body}").
+SIGNED_HEADERS = frozenset({webhook_signing.ID_HEADER, webhook_signing.TIMESTAMP_HEADER})
 
 
 def new_event_id() -> str:
@@ -77,16 +83,31 @@ def request_headers(
 	frappe_secret: str | None = None,
 	extra: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-	"""Headers of one attempt: the webhook's own headers, then ours (which win): content type,
-	user agent, the Standard Webhooks trio signed with every current secret, and Frappe's
-	``X-Frappe-Webhook-Signature`` over the same body when the webhook has a Frappe secret."""
-	headers = {name: value for name, value in (extra or {}).items() if name and value}
-	headers["Content-Type"] = "application/json"
-	headers["User-Agent"] = USER_AGENT
-	headers.update(webhook_signing.sign(event_id, timestamp, body, secrets))
+	"""Headers of one attempt: the webhook's own headers, then ours: content type, user agent,
+	the Standard Webhooks trio signed with every current secret, and Frappe's
+	``X-Frappe-Webhook-Signature`` over the same body when the webhook has a Frappe secret.
+	Names are case-insensitive, so there is one header per name in any spelling: ours win over
+	the webhook's, and of two webhook headers the last wins (as ``requests`` would send them)."""
+	ours = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+	ours.update(webhook_signing.sign(event_id, timestamp, body, secrets))
 	if frappe_secret:
-		headers[webhook_signing.FRAPPE_HEADER] = webhook_signing.sign_frappe(body, frappe_secret)
-	return headers
+		ours[webhook_signing.FRAPPE_HEADER] = webhook_signing.sign_frappe(body, frappe_secret)
+	taken = {name.lower() for name in ours}
+	own: dict[str, tuple[str, str]] = {}
+	for name, value in (extra or {}).items():
+		if name and value and name.lower() not in taken:
+			own.pop(name.lower(), None)
+			own[name.lower()] = (name, value)
+	return {**dict(own.values()), **ours}
+
+
+def logged_headers(headers: Mapping[str, str]) -> dict[str, str]:
+	"""The headers of an attempt as the delivery log keeps them: every name, and the value only
+	of the headers the signature covers (``SIGNED_HEADERS``); every other value is redacted."""
+	return {
+		name: value if name.lower() in SIGNED_HEADERS else webhook_signing.REDACTED
+		for name, value in headers.items()
+	}
 
 
 def excerpt(text: str | None, limit: int = EXCERPT_CHARS) -> str:

@@ -118,8 +118,8 @@ def sign(msg_id: str, timestamp: int, body: bytes, secrets: Sequence[str]) -> di
 	"""The Standard Webhooks headers for a message, one ``v1`` signature per secret."""
 	_require_secrets(secrets)
 	signatures = (
-		"v1," + base64.b64encode(_standard_signature(secret_key(s), msg_id, timestamp, body)).decode()
-		for s in secrets
+		"v1," + base64.b64encode(_standard_signature(secret_key(secret), msg_id, timestamp, body)).decode()
+		for secret in secrets
 	)
 	return {
 		ID_HEADER: msg_id,
@@ -128,24 +128,25 @@ def sign(msg_id: str, timestamp: int, body: bytes, secrets: Sequence[str]) -> di
 	}
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
+def _header(secret_headers: Mapping[str, str], name: str) -> str | None:
 	name = name.lower()
-	return next((value for key, value in headers.items() if key.lower() == name), None)
+	return next((value for key, value in secret_headers.items() if key.lower() == name), None)
 
 
 def verify_standard(
-	headers: Mapping[str, str],
+	secret_headers: Mapping[str, str],
 	body: bytes,
 	secrets: Sequence[str],
 	*,
 	tolerance: int = DEFAULT_TOLERANCE,
 	now: float | None = None,
 ) -> None:
-	"""Returns when any ``v1`` signature matches any secret within the time tolerance."""
+	"""Returns when any ``v1`` signature matches any secret within the time tolerance. The
+	request's headers may carry credentials: their name is one Frappe's traceback printer masks."""
 	_require_secrets(secrets)
 	values = {}
 	for name in (ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER):
-		values[name] = _header(headers, name)
+		values[name] = _header(secret_headers, name)
 		if not values[name]:
 			raise InvalidSignature(f"missing {name} header")
 	timestamp = _parse_timestamp(values[TIMESTAMP_HEADER])
@@ -161,7 +162,9 @@ def verify_standard(
 			continue
 	if not presented:
 		raise InvalidSignature("no v1 signature")
-	expected = [_standard_signature(secret_key(s), values[ID_HEADER], timestamp, body) for s in secrets]
+	expected = [
+		_standard_signature(secret_key(secret), values[ID_HEADER], timestamp, body) for secret in secrets
+	]
 	if not _any_match(expected, presented):
 		raise InvalidSignature("no matching signature")
 
@@ -174,7 +177,7 @@ def sign_stripe(timestamp: int, body: bytes, secrets: Sequence[str]) -> str:
 	"""A ``Stripe-Signature`` value; Stripe keys the HMAC with the whole secret string."""
 	_require_secrets(secrets)
 	return ",".join(
-		[f"t={int(timestamp)}", *(f"v1={_stripe_signature(s, timestamp, body)}" for s in secrets)]
+		[f"t={int(timestamp)}", *(f"v1={_stripe_signature(secret, timestamp, body)}" for secret in secrets)]
 	)
 
 
@@ -203,7 +206,7 @@ def verify_stripe(
 	_check_timestamp(timestamp, tolerance, now)
 	if not presented:
 		raise InvalidSignature("no v1 signature")
-	expected = [_stripe_signature(s, timestamp, body).encode() for s in secrets]
+	expected = [_stripe_signature(secret, timestamp, body).encode() for secret in secrets]
 	if not _any_match(expected, presented):
 		raise InvalidSignature("no matching signature")
 
@@ -218,7 +221,7 @@ def verify_github(header: str | None, body: bytes, secrets: Sequence[str]) -> No
 	_require_secrets(secrets)
 	if not header:
 		raise InvalidSignature(f"missing {GITHUB_HEADER} header")
-	if not _any_match([sign_github(body, s).encode() for s in secrets], [header.strip().encode()]):
+	if not _any_match([sign_github(body, secret).encode() for secret in secrets], [header.strip().encode()]):
 		raise InvalidSignature("no matching signature")
 
 
@@ -235,7 +238,7 @@ def verify_frappe(header: str | None, body: bytes, secrets: Sequence[str]) -> No
 	_require_secrets(secrets)
 	if not header:
 		raise InvalidSignature(f"missing {FRAPPE_HEADER} header")
-	if not _any_match([sign_frappe(body, s).encode() for s in secrets], [header.strip().encode()]):
+	if not _any_match([sign_frappe(body, secret).encode() for secret in secrets], [header.strip().encode()]):
 		raise InvalidSignature("no matching signature")
 
 

@@ -40,12 +40,14 @@ def receive(source_name: str | None, request) -> tuple[int, dict]:
 	body = request.get_data()
 	if len(body) > max_body:
 		raise PayloadTooLarge(f"A webhook body may be at most {max_body} bytes.")
-	headers = dict(request.headers.items())
-	delivery = _verify(source, headers, body)
+	# Every header: signatures, and whatever credential (Authorization, Cookie) the sender added.
+	# Held under a name Frappe's traceback printer masks; stored redacted.
+	secret_headers = dict(request.headers.items())
+	delivery = _verify(source, secret_headers, body)
 
 	if replay.already_stored(source.name, delivery.event_id):
 		return 200, _answer("duplicate", delivery)
-	event = _store(source, delivery, headers, body)
+	event = _store(source, delivery, redact_headers(secret_headers), body)
 	window = inbound_webhooks.replay_window(source.scheme, source.tolerance)
 	if event is None:  # the unique index knew it: Redis had lost it, or it is mid-flight elsewhere
 		replay.remember(source.name, delivery.event_id, window)
@@ -55,12 +57,16 @@ def receive(source_name: str | None, request) -> tuple[int, dict]:
 	return 202, {**_answer("accepted", delivery), "event": event}
 
 
-def _verify(source: sources.Source, headers: dict, body: bytes) -> inbound_webhooks.Delivery:
+def _verify(source: sources.Source, secret_headers: dict, body: bytes) -> inbound_webhooks.Delivery:
 	try:
 		if not source.secrets:
 			raise inbound_webhooks.InvalidSignature("the source has no unexpired secret")
 		return inbound_webhooks.verify(
-			source.scheme, headers, body, source.secrets, tolerance=source.tolerance
+			source.scheme,
+			secret_headers,
+			body,
+			[secret.reveal() for secret in source.secrets],
+			tolerance=source.tolerance,
 		)
 	except inbound_webhooks.InvalidSignature as error:
 		# The reason goes to the log file only: it would help a forger to see it.
@@ -69,7 +75,7 @@ def _verify(source: sources.Source, headers: dict, body: bytes) -> inbound_webho
 
 
 def _store(
-	source: sources.Source, delivery: inbound_webhooks.Delivery, headers: dict, body: bytes
+	source: sources.Source, delivery: inbound_webhooks.Delivery, redacted_headers: dict, body: bytes
 ) -> str | None:
 	"""The new event's name, or None when the source already sent this event id."""
 	event = frappe.get_doc(
@@ -81,7 +87,7 @@ def _store(
 			"event_type": inert(delivery.event_type) if delivery.event_type else delivery.event_type,
 			"status": "Received",
 			"received_at": now_datetime(),
-			"headers": json.dumps(redact_headers(headers), indent=1, ensure_ascii=False),
+			"headers": json.dumps(redacted_headers, indent=1, ensure_ascii=False),
 			"body": body.decode("utf-8", "replace"),
 		}
 	)

@@ -6,7 +6,8 @@ enabled source's configuration and its secrets' *ciphertexts* on each delivery, 
 cached together in one committed-cache entry (``toolkit.committed_cache``: invalidated after a
 source's change commits, loaded with locking reads): a delivery reads no table before its
 signature is checked, and neither does a flood of forged ones. Secrets are decrypted per
-request, for the source named only; a plaintext secret is never cached or stored elsewhere.
+request, for the source named only, into ``core.secret.Secret``s (which never print: a failed
+delivery's Error Log shows ``********``); a plaintext secret is never cached or stored elsewhere.
 """
 
 import importlib
@@ -17,6 +18,7 @@ import frappe
 from frappe.utils import now_datetime
 from frappe.utils.password import decrypt, get_decrypted_password, remove_encrypted_password
 
+from my_api_app.core.secret import Secret
 from my_api_app.core.webhook_signing import DEFAULT_TOLERANCE
 from my_api_app.toolkit import committed_cache
 
@@ -34,7 +36,7 @@ class Source:
 	tolerance: int
 	handler: str
 	queue: str
-	secrets: tuple[str, ...]
+	secrets: tuple[Secret, ...]  # decrypted; a Secret never prints (core.secret)
 
 
 def load(name: str) -> Source | None:
@@ -50,7 +52,7 @@ def load(name: str) -> Source | None:
 		handler=row["handler"],
 		queue=row["queue"] if row["queue"] in QUEUES else "default",
 		secrets=tuple(
-			decrypt(ciphertext, key=f"{SECRET}.{secret}.secret")
+			Secret(decrypt(ciphertext, key=f"{SECRET}.{secret}.secret"))
 			for secret, expires_at, ciphertext in row["secrets"]
 			if expires_at is None or expires_at > now
 		),

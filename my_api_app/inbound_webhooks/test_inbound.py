@@ -7,9 +7,11 @@ disabled and unknown sources. The handler job is checked in the RQ queue, then r
 worker runs it (a worker of the bench may run it first: the row lock makes that the same).
 """
 
+import hashlib
 import json
 import threading
 import time
+from urllib.parse import quote
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -307,27 +309,40 @@ class TestOtherSchemes(InboundTestCase):
 		self.assertRefused(*self.post("t-stripe", body, wrong))
 		self.assertEqual(frappe.db.count(EVENT), before)
 
-	def test_github_delivery_id_deduplicates_and_the_raw_form_body_is_verified(self):
-		delivery = unique("gh")
-		body = b"payload=%7B%22action%22%3A%22opened%22%2C%22n%22%3A1%7D"
+	def test_github_body_is_the_id_the_event_type_is_unsigned_so_empty_and_the_form_body_verified(self):
+		payload = json.dumps({"action": "opened", "n": unique("pr")})
+		body = b"payload=" + quote(payload, safe="").encode()
 		headers = {
 			"X-Hub-Signature-256": sign_github(body, GITHUB_SECRET),
-			"X-GitHub-Delivery": delivery,
+			"X-GitHub-Delivery": unique("gh"),
 			"X-GitHub-Event": "pull_request",
 		}
 		response, answer = self.post(
 			"t-github", body, headers, content_type="application/x-www-form-urlencoded"
 		)
 		event = self.assertAccepted(response, answer)
-		self.assertEqual(
-			frappe.db.get_value(EVENT, event, ["event_id", "event_type"]), (delivery, "pull_request")
-		)
+		body_id = "sha256:" + hashlib.sha256(body).hexdigest()
+		self.assertEqual(frappe.db.get_value(EVENT, event, ["event_id", "event_type"]), (body_id, None))
 		self.assertEqual(frappe.db.get_value(EVENT, event, "body").encode(), body)
 		self.run_job(event)
 		self.assertEqual(self.handled(event), 1)
-		self.assertDuplicate(
-			*self.post("t-github", body, headers, content_type="application/x-www-form-urlencoded"), delivery
-		)
+		# A captured delivery sent again, as itself, under a new delivery id, or relabelled as
+		# another event (GitHub signs neither header): the same body is the same, handled event,
+		# in Redis and, once Redis lost the id, in the database.
+		for forget in (False, True):
+			for replayed in (
+				headers,
+				{**headers, "X-GitHub-Delivery": unique("gh")},
+				{**headers, "X-GitHub-Delivery": unique("gh"), "X-GitHub-Event": "delete"},
+			):
+				if forget:
+					frappe.cache.delete(replay.redis_key("t-github", body_id))
+				self.assertDuplicate(
+					*self.post("t-github", body, replayed, content_type="application/x-www-form-urlencoded"),
+					body_id,
+				)
+		self.assertEqual(self.handled(event), 1)
+		self.assertEqual(len(self.events("t-github", body_id)), 1)
 		before = frappe.db.count(EVENT)
 		wrong = {
 			**headers,

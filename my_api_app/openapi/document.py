@@ -7,6 +7,12 @@ its ETag until the next migrate (``after_migrate``) or ``bench clear-cache``.
 
 Outbound webhook event types come from the ``api_webhook_events`` hook: dotted paths of
 functions returning a list of ``core.openapi.WebhookEvent``.
+
+The document describes the code's contract and nothing of the site's deployment: its
+``info.version`` is a digest of the contract (``core.openapi.contract_version``), not the
+apps' versions. Webhook event types are the site's configuration (they name the DocTypes
+behind them), so they are in the ``full`` document only, served to callers who may read
+Webhooks; everyone else, guests included, gets the ``public`` one, whose ``webhooks`` is empty.
 """
 
 import hashlib
@@ -22,33 +28,37 @@ from my_api_app.core.endpoint_spec import EndpointSpec
 from my_api_app.core.openapi import DocumentInfo, WebhookEvent, build_document
 from my_api_app.toolkit.registry import ENDPOINTS
 
-CACHE_KEY = "my_api_app:openapi"
+CACHE_KEY = "my_api_app:openapi:{}"
+PUBLIC = "public"
+FULL = "full"  # with the webhook event types
 # How a module that declares endpoints reads; others are never imported here.
 DECLARATION_MARKERS = ("@endpoint(", "my_api_app.toolkit")
 SKIPPED_DIRECTORIES = frozenset({"node_modules", "public", "www", "templates", "patches", "__pycache__"})
 
 
-def cached() -> tuple[bytes, str]:
-	"""The document as JSON bytes and its strong ETag (without quotes)."""
-	entry = frappe.cache.get_value(CACHE_KEY)
+def cached(variant: str = PUBLIC) -> tuple[bytes, str]:
+	"""The ``public`` or ``full`` document as JSON bytes and its strong ETag (without quotes)."""
+	key = CACHE_KEY.format(variant)
+	entry = frappe.cache.get_value(key)
 	if entry is None:
-		body = json.dumps(build(), separators=(",", ":"), ensure_ascii=False).encode()
+		document = build(webhooks=variant == FULL)
+		body = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 		entry = {"body": body, "etag": hashlib.sha256(body).hexdigest()[:32]}
-		frappe.cache.set_value(CACHE_KEY, entry)
+		frappe.cache.set_value(key, entry)
 	return entry["body"], entry["etag"]
 
 
 def clear_cache() -> None:
 	"""after_migrate: the code, and so the endpoints, may have changed."""
-	frappe.cache.delete_value(CACHE_KEY)
+	frappe.cache.delete_value([CACHE_KEY.format(variant) for variant in (PUBLIC, FULL)])
 
 
-def build(server_url: str = "/") -> dict:
+def build(server_url: str = "/", *, webhooks: bool = True) -> dict:
+	"""The document; ``webhooks=False`` leaves the site's webhook event types out (``public``)."""
 	specs = collect_specs()
 	modules = sorted({spec.path.rpartition(".")[0] for spec in specs})
 	info = DocumentInfo(
 		title=f"{frappe.local.site} API",
-		version=", ".join(f"{app} {_app_version(app)}" for app in frappe.get_installed_apps()),
 		description=(
 			"Every endpoint declared with my_api_app's `@endpoint` on this site, generated from the "
 			"declarations. Calls are `/api/method/<dotted path>`; a success answers "
@@ -57,7 +67,7 @@ def build(server_url: str = "/") -> dict:
 		servers=({"url": server_url},),
 		tag_descriptions={module: _summary(sys.modules[module]) for module in modules},
 	)
-	return build_document(specs, info, webhook_events())
+	return build_document(specs, info, webhook_events() if webhooks else ())
 
 
 def collect_specs() -> list[EndpointSpec]:
@@ -98,7 +108,3 @@ def webhook_events() -> list[WebhookEvent]:
 
 def _summary(module) -> str:
 	return (inspect.getdoc(module) or "").partition("\n\n")[0].replace("\n", " ")
-
-
-def _app_version(app: str) -> str:
-	return str(getattr(importlib.import_module(app), "__version__", "0"))

@@ -1,5 +1,6 @@
 """Bench tests of the OpenAPI document: what is collected, how it is served and cached, the export."""
 
+import importlib
 import json
 import os
 import subprocess
@@ -10,10 +11,12 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from my_api_app.openapi import document as openapi_document
-from my_api_app.testing import api_request
+from my_api_app.testing import api_request, make_api_user
 from my_api_app.toolkit.registry import ENDPOINTS
 
 DOCUMENT = "/api/method/my_api_app.api.openapi.document"
+MANAGER = "openapi-manager@example.com"
+MEMBER = "openapi-member@example.com"
 
 
 class OpenAPIDocumentTestCase(FrappeTestCase):
@@ -50,7 +53,7 @@ class OpenAPIDocumentTestCase(FrappeTestCase):
 		document = response.get_json()
 		self.assertEqual(document["openapi"], "3.1.0")
 		etag = response.headers["ETag"]
-		body, cached_etag = openapi_document.cached()
+		body, cached_etag = openapi_document.cached(openapi_document.PUBLIC)
 		self.assertEqual((response.get_data(), etag), (body, f'"{cached_etag}"'))
 		unchanged = api_request("GET", DOCUMENT, headers={"If-None-Match": etag})
 		self.assertEqual(unchanged.status_code, 304)
@@ -59,7 +62,9 @@ class OpenAPIDocumentTestCase(FrappeTestCase):
 
 	def test_the_cache_is_dropped_on_migrate_and_rebuilt_on_the_next_request(self):
 		self.assertIn("my_api_app.openapi.document.clear_cache", frappe.get_hooks("after_migrate"))
-		frappe.cache.set_value(openapi_document.CACHE_KEY, {"body": b"{}", "etag": "stale"})
+		frappe.cache.set_value(
+			openapi_document.CACHE_KEY.format(openapi_document.PUBLIC), {"body": b"{}", "etag": "stale"}
+		)
 		stale = api_request("GET", DOCUMENT)
 		self.assertEqual((stale.get_data(), stale.headers["ETag"]), (b"{}", '"stale"'))
 		for hook in frappe.get_hooks("after_migrate"):
@@ -95,5 +100,78 @@ class OpenAPIDocumentTestCase(FrappeTestCase):
 			with open(path, encoding="utf-8") as file:
 				exported = json.load(file)
 		self.assertEqual(exported["servers"], [{"url": "https://api.example.com"}])
-		served = api_request("GET", DOCUMENT).get_json()
+		# the export is the full document (webhooks included), as a System Manager is served it
+		served = api_request("GET", DOCUMENT, auth=make_api_user(MANAGER, ("System Manager",))).get_json()
 		self.assertEqual({**exported, "servers": served["servers"]}, served)
+
+	def test_guests_learn_no_versions_and_no_webhook_event_types(self):
+		"""Only the code's contract is public: no app versions, and the webhook event types (the
+		site's configuration, naming the DocTypes behind them) only for those who may read
+		Webhooks, through the API itself too."""
+		frappe.local.conf["my_api_app_webhook_allowed_networks"] = ["127.0.0.1/32"]
+		try:
+			webhook = frappe.get_doc(
+				{
+					"doctype": "Webhook",
+					"__newname": f"test-openapi-{frappe.generate_hash(length=6)}",
+					"webhook_doctype": "Note",
+					"webhook_docevent": "on_update",
+					"request_url": "http://127.0.0.1:9/hook",
+					"request_structure": "JSON",
+					"webhook_json": "{}",
+					"enabled": 1,
+					"durable_delivery": 1,
+				}
+			).insert()
+		finally:
+			frappe.local.conf.pop("my_api_app_webhook_allowed_networks")
+		frappe.db.commit()
+		self.addCleanup(self._delete, webhook.name)
+		openapi_document.clear_cache()
+
+		manager = make_api_user(MANAGER, ("System Manager",))
+		member = make_api_user(MEMBER)
+		narrow = self._app_key(MANAGER, ["method:my_api_app.api.*"])
+		wide = self._app_key(MANAGER, ["method:my_api_app.api.*", "doctype:Webhook:read"])
+		served = {}
+		for who, credential in (("guest", {}), ("member", {"auth": member}), ("narrow", narrow)):
+			response = api_request("GET", DOCUMENT, **credential)
+			self.assertEqual(response.status_code, 200, (who, response.get_data(as_text=True)[:300]))
+			served[who] = response
+		for who, credential in (("manager", {"auth": manager}), ("wide", wide)):
+			served[who] = api_request("GET", DOCUMENT, **credential)
+		public, full = (
+			openapi_document.cached(openapi_document.PUBLIC),
+			openapi_document.cached(openapi_document.FULL),
+		)
+		for who in ("guest", "member", "narrow"):
+			self.assertEqual(served[who].get_data(), public[0], who)
+		for who in ("manager", "wide"):
+			self.assertEqual(served[who].get_data(), full[0], who)
+		self.assertNotEqual(public[1], full[1])
+		for response in served.values():  # which document depends on who asks: never a shared cache
+			self.assertEqual(response.headers["Cache-Control"], "private, no-cache")
+			self.assertLessEqual({"Authorization", "Cookie"}, set(response.vary))
+		guest = served["guest"].get_json()
+		self.assertEqual(guest["webhooks"], {})
+		self.assertRegex(guest["info"]["version"], r"^sha256:[0-9a-f]{16}$")
+		text = served["guest"].get_data(as_text=True)
+		for app in frappe.get_installed_apps():
+			version = str(getattr(importlib.import_module(app), "__version__", ""))
+			self.assertNotIn(f"{app} {version}", text)
+		self.assertNotIn("note.on_update", text)
+		self.assertNotIn("of a Note", text)
+		self.assertIn("note.on_update", served["manager"].get_json()["webhooks"])
+
+	def _app_key(self, user: str, scopes: list[str]) -> dict:
+		key = frappe.get_doc(
+			{"doctype": "API Key", "label": "openapi", "user": user, "scopes": [{"scope": s} for s in scopes]}
+		).insert()
+		frappe.db.commit()
+		self.addCleanup(lambda: (frappe.delete_doc("API Key", key.name, force=True), frappe.db.commit()))
+		return {"headers": {"Authorization": f"token {key.name}:{key._plaintext_secret}"}}
+
+	def _delete(self, webhook: str) -> None:
+		frappe.delete_doc("Webhook", webhook, force=True)
+		frappe.db.commit()
+		openapi_document.clear_cache()

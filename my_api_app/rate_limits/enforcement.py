@@ -13,6 +13,13 @@ is checked in one Redis round trip (``core.rate_limit``); the request is admitte
 admit it. Every response under a limit carries the RateLimit headers; a refusal is 429 with
 ``Retry-After``. If Redis cannot be reached the request goes on (fail-open, the default), or
 gets 503 when the site config sets ``my_api_app_rate_limit_fail_closed``.
+
+Frappe writes an Error Log for any exception of status 500 or more, printing every frame's
+variables, and an auth hook runs inside ``validate_auth``, whose ``authorization_header``
+variable holds the request's Frappe key and secret (or OAuth token) in the clear: Frappe masks
+variables by name only. So the 503, and the 500 for an error of the limiter's own, are
+``LimiterFailure``s, which Frappe logs nothing for; an unexpected error is logged here, from
+this frame down (the warning for an unreachable Redis goes to the log file, without variables).
 """
 
 import frappe
@@ -30,7 +37,23 @@ KEY_PREFIX = "my_api_app:rl:"
 _limiters: dict[str, GcraLimiter] = {}  # per process, by Redis URL
 
 
+class LimiterFailure(ApiError, frappe.SecurityException):
+	"""The limiter could not decide (503) or failed (500). A ``SecurityException``: Frappe writes
+	no Error Log for one (its log would print ``validate_auth``'s frame, see the module docstring)."""
+
+
 def enforce() -> None:
+	"""auth_hooks entry."""
+	try:
+		_enforce()
+	except ApiError:
+		raise
+	except Exception:
+		frappe.log_error(title="Rate limiting failed", defer_insert=True)  # the request rolls back
+		_refuse(LimiterFailure("Rate limiting failed; retry shortly.", status=500))
+
+
+def _enforce() -> None:
 	call = request_context.current_call()
 	if not call.api or call.kind == dispatch.OPTIONS:
 		return
@@ -52,7 +75,7 @@ def enforce() -> None:
 		frappe.logger("my_api_app").warning("rate limit Redis unreachable", exc_info=True)
 		if frappe.conf.get("my_api_app_rate_limit_fail_closed"):
 			_refuse(
-				ApiError(
+				LimiterFailure(
 					"Rate limiting is unavailable; retry shortly.", status=503, headers={"Retry-After": "5"}
 				)
 			)

@@ -87,7 +87,9 @@ class TestRateLimits(FrappeTestCase):
 		self.assertEqual((rule.enabled, rule.is_default, rule.path_pattern), (0, 1, "/api/*"))
 
 	def test_a_rule_missing_its_limit_is_refused_by_name(self):
-		doc = frappe.get_doc({"doctype": "API Rate Limit", "rule_name": "test-no-limit", "path_pattern": PING})
+		doc = frappe.get_doc(
+			{"doctype": "API Rate Limit", "rule_name": "test-no-limit", "path_pattern": PING}
+		)
 		with self.assertRaises(frappe.MandatoryError):  # not a TypeError (a 500)
 			doc.insert()
 		with self.assertRaises(frappe.ValidationError):

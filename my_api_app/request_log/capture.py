@@ -104,16 +104,16 @@ def _credentials(request, user: str) -> tuple[str, str | None, str | None]:
 	caller = principal.current()
 	if caller is not None:
 		return ("JWT" if caller.kind == "jwt" else "API Key"), caller.api_key, caller.token_id
-	header = request.headers.get("Authorization")
-	if header:  # still there: not consumed by this app's authentication (Frappe's, or a failure)
-		credentials = api_key_format.parse_authorization(header)
+	secret_header = request.headers.get("Authorization")  # a credential: a name Frappe masks
+	if secret_header:  # still there: not consumed by this app's authentication (Frappe's, or a failure)
+		credentials = api_key_format.parse_authorization(secret_header)
 		if isinstance(credentials, ApiKeyCredentials):
 			# a key id is the caller's word until the key authenticates: counting failures
 			# against it would let anyone fill another key's usage with errors
 			return "API Key", None, None
 		if isinstance(credentials, BearerToken):
 			return "JWT", None, None
-		scheme = header.split(" ", 1)[0].lower()
+		scheme = secret_header.split(" ", 1)[0].lower()
 		if scheme in ("token", "basic"):
 			return "Frappe Key", None, None
 		if scheme == "bearer":

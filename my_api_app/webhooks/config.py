@@ -1,14 +1,22 @@
 """Durable webhooks as configured on Frappe's Webhook: checks at save, the signing secrets,
-and the cached map of which durable webhooks listen to which DocType."""
+and the cached map of which durable webhooks listen to which DocType.
+
+A durable webhook's Standard Webhooks secrets live in a ``Webhook Signing Secret`` of their
+own, not on the Webhook: that DocType grants no role anything and refuses ``get_password``, so
+no API (``frappe.client.get_password`` on the Webhook or on it, ``/api/resource``, reports,
+exports) gives a secret back. A secret is shown once, in the response of the save that made it
+(``__onload.signing_secret``) or of the rotation; the sender reads them here.
+"""
 
 import frappe
 from frappe import _
-from frappe.utils.password import set_encrypted_password
+from frappe.utils.password import get_decrypted_password
 
 from my_api_app.core import address_guard, webhook_delivery, webhook_signing
 from my_api_app.toolkit import committed_cache
 
 CACHE_KEY = "my_api_app:durable_webhooks"
+SECRETS = "Webhook Signing Secret"
 ROTATION_OVERLAP_HOURS = 24
 
 
@@ -45,18 +53,42 @@ def validate_webhook(doc, method=None) -> None:
 			frappe.throw(_("Request URL refused: {0}").format(e), title=_("Address not allowed"))
 		except OSError as e:
 			frappe.throw(_("Request URL does not resolve: {0}").format(e), title=_("Address not allowed"))
-	if not doc.get("durable_signing_secret"):
-		doc.durable_signing_secret = webhook_signing.new_secret()
+
+
+def make_signing_secret(doc, method=None) -> None:
+	"""doc_events Webhook on_update: the first save that makes a webhook durable makes its
+	signing secret, shown in that save's response only."""
+	if not doc.get("durable_delivery") or frappe.db.exists(SECRETS, {"webhook": doc.name}):
+		return
+	secret = webhook_signing.new_secret()
+	frappe.get_doc({"doctype": SECRETS, "webhook": doc.name, "secret": secret}).insert(
+		ignore_permissions=True
+	)
+	doc.flags.new_signing_secret = secret
+	show_new_secret(doc)
+
+
+def show_new_secret(doc, method=None) -> None:
+	"""doc_events Webhook onload too: Desk's save empties ``__onload`` and loads it again after
+	the save, on the same document; a webhook loaded afresh carries no secret."""
+	if doc.flags.new_signing_secret:
+		doc.set_onload("signing_secret", doc.flags.new_signing_secret)
 
 
 def signing_secrets(doc) -> list[str]:
 	"""The secrets that sign now: the current one, and the previous one during its overlap."""
-	secrets = [doc.get_password("durable_signing_secret")]
+	name = frappe.db.get_value(SECRETS, {"webhook": doc.name})
+	if not name:
+		frappe.throw(
+			_("Webhook {0} has no signing secret: rotate it to make one.").format(doc.name),
+			frappe.ValidationError,
+		)
+	secrets = [get_decrypted_password(SECRETS, name, "secret")]
 	until = doc.get("durable_previous_secret_until")
 	if until and frappe.utils.get_datetime(until) > frappe.utils.now_datetime():
-		previous = doc.get_password("durable_previous_secret", raise_exception=False)
-		if previous:
-			secrets.append(previous)
+		previous_secret = get_decrypted_password(SECRETS, name, "previous_secret", raise_exception=False)
+		if previous_secret:
+			secrets.append(previous_secret)
 	return secrets
 
 
@@ -68,19 +100,21 @@ def frappe_secret(doc) -> str | None:
 
 
 def rotate_secret(doc) -> str:
-	"""A new signing secret; the old one keeps signing alongside it for a day. Only the secret
-	fields change (a rotation must not fail on the webhook's other settings)."""
-	previous = doc.get_password("durable_signing_secret")
+	"""A new signing secret; the old one keeps signing alongside it for a day. Only the secrets
+	and the overlap's end change (a rotation must not fail on the webhook's other settings).
+	A webhook without a secret (made behind the hooks' back) gets its first one."""
 	secret = webhook_signing.new_secret()
-	set_encrypted_password("Webhook", doc.name, previous, "durable_previous_secret")
-	set_encrypted_password("Webhook", doc.name, secret, "durable_signing_secret")
-	doc.db_set(
-		{
-			"durable_previous_secret": "*" * len(previous),
-			"durable_signing_secret": "*" * len(secret),
-			"durable_previous_secret_until": frappe.utils.add_to_date(None, hours=ROTATION_OVERLAP_HOURS),
-		}
-	)
+	name = frappe.db.get_value(SECRETS, {"webhook": doc.name})
+	if not name:
+		frappe.get_doc({"doctype": SECRETS, "webhook": doc.name, "secret": secret}).insert(
+			ignore_permissions=True
+		)
+		return secret
+	stored = frappe.get_doc(SECRETS, name)
+	stored.previous_secret = get_decrypted_password(SECRETS, name, "secret")
+	stored.secret = secret
+	stored.save(ignore_permissions=True)
+	doc.db_set("durable_previous_secret_until", frappe.utils.add_to_date(None, hours=ROTATION_OVERLAP_HOURS))
 	return secret
 
 
@@ -96,6 +130,12 @@ def invalidate(doc=None, method=None) -> None:
 
 def _forget_local() -> None:
 	frappe.local.my_api_app_durable_webhooks = None
+
+
+def delete_signing_secret(doc, method=None) -> None:
+	"""doc_events Webhook on_trash: its secrets go with it (``__Auth`` rows too)."""
+	for name in frappe.get_all(SECRETS, filters={"webhook": doc.name}, pluck="name"):
+		frappe.delete_doc(SECRETS, name, ignore_permissions=True, force=True)
 
 
 def delete_deliveries(doc, method=None) -> None:

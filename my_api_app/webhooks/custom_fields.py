@@ -89,27 +89,12 @@ CUSTOM_FIELDS = {
 			"depends_on": "eval:doc.durable_disabled_reason",
 		},
 		{
-			"fieldname": "durable_signing_secret",
-			"label": "Signing Secret",
-			"fieldtype": "Password",
-			"length": 100,
-			"hidden": 1,
-			"insert_after": "durable_disabled_reason",
-		},
-		{
-			"fieldname": "durable_previous_secret",
-			"label": "Previous Signing Secret",
-			"fieldtype": "Password",
-			"length": 100,
-			"hidden": 1,
-			"insert_after": "durable_signing_secret",
-		},
-		{
+			# the secrets themselves are in a Webhook Signing Secret (config.SECRETS), never here
 			"fieldname": "durable_previous_secret_until",
 			"label": "Previous Secret Also Signs Until",
 			"fieldtype": "Datetime",
 			"read_only": 1,
-			"insert_after": "durable_previous_secret",
+			"insert_after": "durable_disabled_reason",
 			"depends_on": "eval:doc.durable_previous_secret_until",
 		},
 	]
@@ -136,7 +121,8 @@ def install() -> None:
 
 def uninstall() -> None:
 	"""Durable webhooks go back to Frappe's sender, switched as ours was; the fields, their
-	columns (a reinstall starts clean) and the signing secrets go."""
+	columns (a reinstall starts clean) and the signing secrets (whose DocType Frappe drops, but
+	not their ``__Auth`` rows) go."""
 	if frappe.db.has_column(WEBHOOK, "durable_delivery"):
 		frappe.db.sql("update `tabWebhook` set enabled = durable_enabled where durable_delivery = 1")
 	for field in CUSTOM_FIELDS[WEBHOOK]:
@@ -148,10 +134,7 @@ def uninstall() -> None:
 			"Property Setter",
 			{"doc_type": WEBHOOK, "field_name": setter["fieldname"], "property": setter["property"]},
 		)
-	frappe.db.delete(
-		"__Auth",
-		{"doctype": WEBHOOK, "fieldname": ("in", ["durable_signing_secret", "durable_previous_secret"])},
-	)
+	frappe.db.delete("__Auth", {"doctype": "Webhook Signing Secret"})
 	columns = [f["fieldname"] for f in CUSTOM_FIELDS[WEBHOOK] if f["fieldtype"] not in LAYOUT]
 	frappe.db.sql_ddl(
 		"alter table `tabWebhook` " + ", ".join(f"drop column if exists `{column}`" for column in columns)

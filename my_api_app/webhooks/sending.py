@@ -14,7 +14,7 @@ import uuid
 import frappe
 import requests
 
-from my_api_app.core import address_guard, retry_schedule, webhook_delivery, webhook_signing
+from my_api_app.core import address_guard, retry_schedule, webhook_delivery
 from my_api_app.webhooks import config, transport
 
 DELIVERY = "Webhook Delivery"
@@ -179,7 +179,7 @@ def _record(name, webhook, headers, status_code, error, response, duration_ms) -
 			"outcome": outcome,
 			"error": error,
 			"response_excerpt": response.text if response else None,
-			"request_headers": frappe.as_json(webhook_signing.redact_headers(headers)),
+			"request_headers": frappe.as_json(webhook_delivery.logged_headers(headers)),
 		},
 	)
 	delivery.attempt_count = (delivery.attempt_count or 0) + 1

@@ -48,6 +48,7 @@ class WebhookTestCase(FrappeTestCase):
 		self.receiver.received.clear()
 		type(self).answer = staticmethod(lambda received: Answer())
 		frappe.db.delete("Webhook", {"name": ("like", "test-durable-%")})
+		frappe.db.delete(config.SECRETS, {"webhook": ("like", "test-durable-%")})
 		frappe.db.delete(DELIVERY)
 		frappe.db.delete("Webhook Delivery Attempt")
 		config.invalidate()
@@ -112,7 +113,9 @@ class WebhookTestCase(FrappeTestCase):
 	def test_opting_in_moves_the_switch_and_frappe_webhooks_stay_frappes(self):
 		durable = self.make_webhook()
 		self.assertEqual((durable.enabled, durable.durable_enabled), (0, 1))  # Frappe's sender skips it
-		self.assertTrue(durable.get_password("durable_signing_secret").startswith("whsec_"))
+		secret = durable.get_onload().get("signing_secret")  # in the answer to this first save only
+		self.assertTrue(secret.startswith("whsec_"))
+		self.assertEqual(config.signing_secrets(frappe.get_doc("Webhook", durable.name)), [secret])
 		plain = self.make_webhook(durable_delivery=0)
 		self.assertEqual((plain.enabled, plain.durable_enabled), (1, 0))
 		frappe.flags.in_test = False  # Frappe sends its own webhooks inline only in tests
@@ -127,6 +130,85 @@ class WebhookTestCase(FrappeTestCase):
 		plain_again.save()
 		self.assertEqual(plain_again.enabled, 1)  # back to Frappe's sender, still on
 
+	def test_the_signing_secret_is_shown_once_in_the_answer_that_made_it(self):
+		"""Over REST and from Desk's save: the answer to the first durable save carries it; no
+		later read, save or call does (a new one comes from a rotation, in its answer only)."""
+		fields = {
+			"doctype": "Webhook",
+			"webhook_doctype": "ToDo",
+			"webhook_docevent": "after_insert",
+			"request_url": self.receiver.url,
+			"request_structure": "JSON",
+			"webhook_json": "{}",
+			"enabled": 1,
+		}
+		# REST: made durable at the insert
+		name = f"test-durable-{frappe.generate_hash(length=6)}"
+		made = api_request(
+			"POST",
+			"/api/resource/Webhook",
+			json={**fields, "__newname": name, "durable_delivery": 1},
+			auth=self.writer_key,
+		)
+		self.assertEqual(made.status_code, 200, made.get_data(as_text=True))
+		secret = made.get_json()["data"]["__onload"]["signing_secret"]
+		frappe.db.commit()
+		self.assertEqual(config.signing_secrets(frappe.get_doc("Webhook", name)), [secret])
+		# Desk: a plain webhook made durable by a later save (savedocs, then the form's onload)
+		plain = frappe.get_doc({**fields, "__newname": f"test-durable-{frappe.generate_hash(length=6)}"})
+		plain.insert()
+		self.assertFalse(plain.get("__onload"))
+		self.assertFalse(frappe.db.exists(config.SECRETS, {"webhook": plain.name}))
+		frappe.db.commit()
+		plain.durable_delivery = 1
+		saved = api_request(
+			"POST",
+			"/api/method/frappe.desk.form.save.savedocs",
+			data={"doc": plain.as_json(), "action": "Save"},
+			auth=self.writer_key,
+		)
+		self.assertEqual(saved.status_code, 200, saved.get_data(as_text=True))
+		[doc] = saved.get_json()["docs"]
+		desk_secret = doc["__onload"]["signing_secret"]
+		frappe.db.commit()
+		self.assertEqual(config.signing_secrets(frappe.get_doc("Webhook", plain.name)), [desk_secret])
+
+		for webhook in (name, plain.name):
+			later = [
+				api_request("GET", f"/api/resource/Webhook/{webhook}", auth=self.writer_key),
+				api_request(
+					"GET",
+					"/api/method/frappe.desk.form.load.getdoc",
+					query={"doctype": "Webhook", "name": webhook},
+					auth=self.writer_key,
+				),
+				api_request(
+					"PUT", f"/api/resource/Webhook/{webhook}", json={"timeout": 4}, auth=self.writer_key
+				),
+			]
+			for response in later:
+				self.assertEqual(response.status_code, 200, response.get_data(as_text=True))
+				text = response.get_data(as_text=True)
+				self.assertNotIn("signing_secret", text)
+				self.assertNotIn(secret, text)
+				self.assertNotIn(desk_secret, text)
+		gone = api_request("POST", API + "signing_secret", json={"webhook": name}, auth=self.writer_key)
+		self.assertNotEqual(gone.status_code, 200)  # the old "Show Signing Secret" route is gone
+		self.assertNotIn(secret, gone.get_data(as_text=True))
+
+	def test_a_webhook_without_a_secret_says_so_and_a_rotation_makes_one(self):
+		webhook = self.make_webhook()
+		frappe.delete_doc(config.SECRETS, frappe.db.get_value(config.SECRETS, {"webhook": webhook.name}))
+		frappe.db.commit()
+		with self.assertRaisesRegex(frappe.ValidationError, "rotate it"):
+			config.signing_secrets(webhook)
+		rotated = api_request(
+			"POST", API + "rotate_signing_secret", json={"webhook": webhook.name}, auth=self.writer_key
+		)
+		self.assertEqual(rotated.status_code, 200, rotated.get_data(as_text=True))
+		frappe.db.commit()
+		self.assertEqual(config.signing_secrets(webhook), [rotated.get_json()["message"]["data"]["secret"]])
+
 	def test_the_event_is_stored_with_the_change_and_only_if_it_commits(self):
 		webhook = self.make_webhook()
 		frappe.get_doc({"doctype": "ToDo", "description": "rolled back"}).insert()
@@ -136,7 +218,11 @@ class WebhookTestCase(FrappeTestCase):
 		self.assertEqual(self.receiver.received, [])
 
 	def test_a_delivery_is_signed_enveloped_and_logged_without_secrets(self):
-		webhook = self.make_webhook(enable_security=1, webhook_secret="frappe-secret")
+		webhook = self.make_webhook(
+			enable_security=1,
+			webhook_secret="frappe-secret",
+			webhook_headers=[{"key": "X-Api-Key", "value": "receiver-api-key-1234"}],
+		)
 		todo = self.new_todo("signed")
 		delivery = self.only_delivery(webhook)
 		self.assertEqual(self.send(delivery.name), "delivered")
@@ -160,14 +246,25 @@ class WebhookTestCase(FrappeTestCase):
 		)
 		[attempt] = stored.attempts
 		self.assertEqual(attempt.response_excerpt, "ok")
+		self.assertEqual(received.headers["x-api-key"], "receiver-api-key-1234")  # sent...
 		logged = json.loads(attempt.request_headers)
-		self.assertEqual(logged["webhook-signature"], webhook_signing.REDACTED)
-		self.assertEqual(logged["X-Frappe-Webhook-Signature"], webhook_signing.REDACTED)
+		self.assertEqual(  # ...but logged by name only: only the signed id and timestamp keep values
+			logged,
+			{
+				"X-Api-Key": webhook_signing.REDACTED,
+				"Content-Type": webhook_signing.REDACTED,
+				"User-Agent": webhook_signing.REDACTED,
+				"webhook-id": delivery.event_id,
+				"webhook-timestamp": received.headers["webhook-timestamp"],
+				"webhook-signature": webhook_signing.REDACTED,
+				"X-Frappe-Webhook-Signature": webhook_signing.REDACTED,
+			},
+		)
 		signature = received.headers["webhook-signature"].split(",", 1)[1]
 		for table in ("tabWebhook Delivery", "tabWebhook Delivery Attempt", "tabError Log"):
-			rows = frappe.db.sql(f"select * from `{table}`", as_dict=True)
-			self.assertNotIn(signature, json.dumps(rows, default=str))
-			self.assertNotIn(secret, json.dumps(rows, default=str))
+			rows = json.dumps(frappe.db.sql(f"select * from `{table}`", as_dict=True), default=str)
+			for value in (signature, secret, "receiver-api-key-1234"):
+				self.assertNotIn(value, rows, table)
 
 	def test_failures_follow_the_schedule_then_exhaust_and_disable_with_a_notice(self):
 		type(self).answer = staticmethod(lambda received: Answer(status=500, body=b"down"))
@@ -286,7 +383,7 @@ class WebhookTestCase(FrappeTestCase):
 			"POST", API + "resend_delivery", json={"delivery": delivery.name}, auth=self.reader_key
 		)
 		self.assertEqual(denied.status_code, 404, denied.get_data(as_text=True))
-		for method in ("send_test_event", "signing_secret", "rotate_signing_secret"):
+		for method in ("send_test_event", "rotate_signing_secret"):
 			denied = api_request("POST", API + method, json={"webhook": webhook.name}, auth=self.reader_key)
 			self.assertEqual(denied.status_code, 403, (method, denied.get_data(as_text=True)))
 

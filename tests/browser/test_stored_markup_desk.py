@@ -110,7 +110,11 @@ def test_a_jobs_error_result_and_progress_show_as_text(desk_page, make_desk_user
 def test_an_inbound_event_type_and_headers_show_as_text(desk_page, make_desk_user, admin):
 	mark = f"xss{uuid.uuid4().hex[:8]}"
 	slug = f"markup-{uuid.uuid4().hex[:8]}"
-	body = {"slug": slug, "scheme": "Standard Webhooks", "handler": "my_api_app.tests.inbound_handlers.record"}
+	body = {
+		"slug": slug,
+		"scheme": "Standard Webhooks",
+		"handler": "my_api_app.tests.inbound_handlers.record",
+	}
 	assert admin.request("POST", "/api/resource/Webhook Source", json=body).status_code == 200
 	secret = admin.method("POST", "my_api_app.api.inbound.generate_secret", json={"source": slug}).json()[
 		"message"

@@ -21,6 +21,7 @@ from my_api_app.core.api_key_format import (
 	secret_hint,
 	verify_secret,
 )
+from my_api_app.core.secret import Secret
 
 JWT = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
 
@@ -133,14 +134,14 @@ def test_token_scheme_with_our_key():
 	key_id, secret = new_key_id(), new_secret()
 	for scheme in ("token", "Token", "TOKEN"):
 		credentials = parse_authorization(f"{scheme} {key_id}:{secret}")
-		assert credentials == ApiKeyCredentials(key_id, secret)
+		assert credentials == ApiKeyCredentials(key_id, Secret(secret))
 		assert credentials.well_formed
 
 
 def test_basic_scheme_with_our_key():
 	key_id, secret = new_key_id(), new_secret()
 	credentials = parse_authorization(basic(f"{key_id}:{secret}"))
-	assert credentials == ApiKeyCredentials(key_id, secret)
+	assert credentials == ApiKeyCredentials(key_id, Secret(secret))
 	assert credentials.well_formed
 	assert parse_authorization("basic " + basic(f"{key_id}:{secret}")[6:]) == credentials
 
@@ -188,7 +189,7 @@ def test_headers_that_are_not_ours(header):
 )
 def test_malformed_credentials_with_our_prefix_are_still_ours(header, key_id, secret):
 	credentials = parse_authorization(header)
-	assert credentials == ApiKeyCredentials(key_id, secret)
+	assert credentials == ApiKeyCredentials(key_id, Secret(secret))
 	assert not credentials.well_formed
 
 
@@ -208,5 +209,24 @@ def test_basic_with_invalid_utf8_after_our_prefix_is_ours():
 
 
 def test_bearer_jwt_is_ours():
-	assert parse_authorization(f"Bearer {JWT}") == BearerToken(JWT)
-	assert parse_authorization(f"bearer  {JWT} ") == BearerToken(JWT)
+	assert parse_authorization(f"Bearer {JWT}") == BearerToken(Secret(JWT))
+	assert parse_authorization(f"bearer  {JWT} ") == BearerToken(Secret(JWT))
+
+
+@pytest.mark.parametrize(
+	"header",
+	[
+		f"token {new_key_id()}:{new_secret()}",
+		basic(f"{new_key_id()}:{new_secret()}"),
+		f"Bearer {JWT}",
+	],
+)
+def test_parsed_credentials_never_print_the_secret(header):
+	"""Frappe's Error Log prints a frame's variables with repr: credentials must not show theirs."""
+	credentials = parse_authorization(header)
+	secret = credentials.token if isinstance(credentials, BearerToken) else credentials.secret
+	shown = (repr(credentials), str(credentials), f"{credentials}", repr(vars(credentials)))
+	for text in shown:
+		assert secret.reveal() not in text
+		assert header.partition(" ")[2] not in text
+	assert "********" in repr(credentials)

@@ -1,10 +1,12 @@
 """Trusted-proxy networks and the client address read through them."""
 
-from ipaddress import ip_network
+from ipaddress import IPv4Network, ip_network
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from my_api_app.core.client_ip import client_ip, ip_in_networks, parse_networks
+from my_api_app.core.client_ip import client_ip, ip_in_networks, network_within, parse_networks
 
 PROXIES = parse_networks("10.0.0.0/8\n2001:db8::/32\n")
 
@@ -127,3 +129,52 @@ def test_ipv6_peer_and_mapped_addresses():
 
 def test_trusted_proxies_may_be_any_iterable():
 	assert client_ip("10.0.0.2", "203.0.113.9", iter(PROXIES)) == "203.0.113.9"
+
+
+@pytest.mark.parametrize(
+	("network", "allowed", "within"),
+	[
+		("10.1.0.0/16", "10.0.0.0/8", True),
+		("10.0.0.0/8", "10.0.0.0/8", True),
+		("10.0.0.0/7", "10.0.0.0/8", False),
+		("11.0.0.0/8", "10.0.0.0/8", False),
+		("10.1.2.3/32", "10.0.0.0/8\n192.168.0.0/16", True),
+		("0.0.0.0/0", "10.0.0.0/8", False),
+		("2001:db8:1::/48", "2001:db8::/32", True),
+		("2001:db8::/31", "2001:db8::/32", False),
+		("::/0", "::/0", True),
+		# an IPv4 range also lets in its ::ffff: forms; a mapped IPv6 range lets in only those
+		("::ffff:10.1.0.0/112", "10.0.0.0/8", True),
+		("::ffff:10.0.0.0/104", "10.0.0.0/8", True),
+		("::ffff:11.0.0.0/104", "10.0.0.0/8", False),
+		("10.0.0.0/8", "::ffff:10.0.0.0/104", False),
+		("::ffff:10.0.0.0/104", "::ffff:0:0/96", True),
+		("10.0.0.0/8", "::/0", False),
+		("::/0", "0.0.0.0/0", False),
+		("10.0.0.0/8", "", False),
+	],
+)
+def test_network_within(network, allowed, within):
+	assert network_within(ip_network(network), parse_networks(allowed)) is within
+
+
+SMALL_V4 = st.builds(
+	lambda host, prefix: IPv4Network((f"10.0.0.{host}", prefix), strict=False),
+	st.integers(0, 255),
+	st.integers(26, 32),
+)
+
+
+@given(network=SMALL_V4, allowed=st.lists(SMALL_V4, max_size=3), mapped=st.booleans())
+def test_network_within_means_every_address_it_lets_in_is_let_in(network, allowed, mapped):
+	"""Checked address by address (and the ::ffff: form of each) against ip_in_networks."""
+	if mapped:
+		network = ip_network(f"::ffff:{network.network_address}/{network.prefixlen + 96}")
+	addresses = [str(address) for address in network]
+	if isinstance(network, IPv4Network):
+		addresses += [f"::ffff:{address}" for address in network]
+	admitted = all(ip_in_networks(address, allowed) for address in addresses)
+	if network_within(network, allowed):
+		assert admitted
+	elif not mapped and len(allowed) <= 1:  # one range: the check is exact, not only safe
+		assert not admitted

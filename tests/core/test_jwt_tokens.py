@@ -22,6 +22,7 @@ from my_api_app.core.jwt_tokens import (
 	issue_token,
 	verify_token,
 )
+from my_api_app.core.secret import Secret
 
 ISS, AUD = "https://erp.example.com", "https://erp.example.com/api"
 T0 = 1_800_000_000
@@ -71,7 +72,7 @@ def sign(payload: dict, key=KEY, headers=None) -> str:
 	"""A token signed with our real key, so only the claims decide."""
 	return jwt.encode(
 		payload,
-		serialization.load_pem_private_key(key.private_key_pem.encode(), None),
+		serialization.load_pem_private_key(key.private_key_pem.reveal().encode(), None),
 		algorithm="EdDSA",
 		headers={"kid": key.kid, "typ": "at+jwt", **(headers or {})},
 	)
@@ -132,14 +133,22 @@ def test_generated_keys():
 	assert KEY.algorithm == "EdDSA" and KEY.algorithm in ALLOWED_ALGORITHMS
 	assert KEY.kid.startswith("msk_") and len(KEY.kid) == 20 and KEY.kid != OTHER.kid
 	assert KEY.public_key_pem.startswith("-----BEGIN PUBLIC KEY-----")
-	assert KEY.private_key_pem.startswith("-----BEGIN PRIVATE KEY-----")
+	assert KEY.private_key_pem.reveal().startswith("-----BEGIN PRIVATE KEY-----")
+
+
+def test_a_signing_key_never_prints_its_private_key():
+	"""Frappe's Error Log prints a frame's variables with repr: a key must not show its secret."""
+	body = "".join(KEY.private_key_pem.reveal().strip().splitlines()[1:-1])
+	for text in (repr(KEY), str(KEY), f"{KEY}", repr(vars(KEY))):
+		assert body not in text and "PRIVATE KEY" not in text
+		assert KEY.public_key_pem.splitlines()[1] in text  # the public key is no secret
 
 
 def test_refuses_to_issue_without_a_private_key_or_with_another_algorithm():
 	with pytest.raises(ValueError, match="no private key"):
 		issue(key=public_only(KEY))
 	with pytest.raises(ValueError, match="HS256"):
-		issue(key=SigningKey(kid="k", algorithm="HS256", public_key_pem="s", private_key_pem="s"))
+		issue(key=SigningKey(kid="k", algorithm="HS256", public_key_pem="s", private_key_pem=Secret("s")))
 	with pytest.raises(ValueError, match="lifetime"):
 		issue(lifetime=0)
 
@@ -233,7 +242,7 @@ def test_unknown_and_missing_kid():
 	assert reason(token).startswith("unknown kid")
 	no_kid = jwt.encode(
 		claims_payload(),
-		serialization.load_pem_private_key(KEY.private_key_pem.encode(), None),
+		serialization.load_pem_private_key(KEY.private_key_pem.reveal().encode(), None),
 		algorithm="EdDSA",
 		headers={"typ": "at+jwt"},
 	)

@@ -1,6 +1,7 @@
 """The OpenAPI 3.1 document from endpoint declarations alone: no site, no frappe."""
 
 import datetime
+import re
 from typing import Annotated, Literal
 
 import pytest
@@ -9,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from my_api_app.core.endpoint_spec import build_spec
 from my_api_app.core.jobs import JobAccepted
-from my_api_app.core.openapi import DocumentInfo, WebhookEvent, build_document
+from my_api_app.core.openapi import DocumentInfo, WebhookEvent, build_document, contract_version
 
 MODULE = __name__
 
@@ -269,6 +270,20 @@ def test_webhook_event_types_are_3_1_webhooks(document):
 
 def test_the_document_is_the_same_for_the_same_declarations():
 	assert build_document(SPECS, INFO, [EVENT]) == build_document(list(reversed(SPECS)), INFO, [EVENT])
+
+
+def test_without_a_version_the_document_carries_its_contract_digest_and_names_no_software():
+	unversioned = DocumentInfo(title="site-a API", description="All of it.")
+	document = build_document(SPECS, unversioned, [EVENT])
+	validate(document)
+	version = document["info"]["version"]
+	assert version == contract_version(document) and re.fullmatch(r"sha256:[0-9a-f]{16}", version)
+	# the same contract on another site (title, servers) is the same version...
+	elsewhere = DocumentInfo(title="site-b API", servers=({"url": "https://b.example"},))
+	assert build_document(SPECS, elsewhere, [EVENT])["info"]["version"] == version
+	# ...and any change to it (an endpoint, a webhook event type) is another
+	assert build_document(SPECS[:-2], unversioned, [EVENT])["info"]["version"] != version
+	assert build_document(SPECS, unversioned)["info"]["version"] != version
 
 
 class Opaque:

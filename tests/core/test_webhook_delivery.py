@@ -1,9 +1,12 @@
 """The delivery body, headers and schedule, checked against the standardwebhooks library."""
 
 import json
+import string
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from standardwebhooks.webhooks import Webhook
 
 from my_api_app.core import webhook_delivery, webhook_signing
@@ -69,3 +72,59 @@ def test_excerpts_are_cut():
 	assert webhook_delivery.excerpt(None) == ""
 	assert webhook_delivery.excerpt("ok") == "ok"
 	assert webhook_delivery.excerpt("x" * 2000, 10) == "x" * 10 + "…"
+
+
+SECRET = webhook_signing.new_secret()
+_HEADER_NAME = st.text(alphabet=string.ascii_letters + string.digits + "-", min_size=1, max_size=20)
+_OUR_NAMES = st.sampled_from(
+	[
+		"Content-Type",
+		"User-Agent",
+		"webhook-id",
+		"webhook-timestamp",
+		"webhook-signature",
+		"X-Frappe-Webhook-Signature",
+	]
+)
+
+
+@st.composite
+def _any_case(draw, names):
+	name = draw(names)
+	flips = draw(st.lists(st.booleans(), min_size=len(name), max_size=len(name)))
+	return "".join(c.upper() if flip else c.lower() for c, flip in zip(name, flips, strict=True))
+
+
+@settings(max_examples=300)
+@given(
+	extra=st.dictionaries(
+		st.one_of(_HEADER_NAME, _any_case(_OUR_NAMES)),
+		st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=30).map(
+			lambda v: "own-" + v
+		),
+		max_size=6,
+	),
+	frappe_secret=st.sampled_from([None, "frappe-secret"]),
+)
+def test_the_log_keeps_every_name_and_only_the_signed_values(extra, frappe_secret):
+	body = b'{"type":"x"}'
+	sent = webhook_delivery.request_headers(
+		event_id="msg_1",
+		timestamp=1700000000,
+		body=body,
+		secrets=[SECRET],
+		frappe_secret=frappe_secret,
+		extra=extra,
+	)
+	logged = webhook_delivery.logged_headers(sent)
+	assert list(logged) == list(sent)  # every name, in order
+	assert {name.lower() for name in extra} <= {name.lower() for name in logged}  # the webhook's too
+	assert {name.lower(): value for name, value in logged.items() if value != webhook_signing.REDACTED} == {
+		"webhook-id": "msg_1",
+		"webhook-timestamp": "1700000000",
+	}
+	# the webhook's own values never reach the log, under any spelling of any name
+	assert not any(value.startswith("own-") for value in logged.values())
+	# and a webhook header spelled like one of ours is not sent: ours win
+	assert len({name.lower() for name in sent}) == len(sent)
+	assert sent["webhook-id"] == "msg_1" and sent["Content-Type"] == "application/json"

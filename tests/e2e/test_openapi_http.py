@@ -2,6 +2,7 @@
 (schemathesis, run as its CLI against the site from the document, authenticated)."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -71,8 +72,9 @@ def test_the_document_has_an_etag_and_answers_304_when_unchanged(guest, member):
 	first = guest.request("GET", DOCUMENT_PATH)
 	etag = first.headers["ETag"]
 	assert etag.startswith('"') and len(etag) > 10
-	assert first.headers["Cache-Control"] == "no-cache"
-	again = member[1].request("GET", DOCUMENT_PATH)  # the same document for every caller
+	assert first.headers["Cache-Control"] == "private, no-cache"  # which one depends on the caller
+	assert {"Authorization", "Cookie"} <= {v.strip() for v in first.headers["Vary"].split(",")}
+	again = member[1].request("GET", DOCUMENT_PATH)  # the public document for every plain caller
 	assert (again.headers["ETag"], again.content) == (etag, first.content)
 	unchanged = guest.request("GET", DOCUMENT_PATH, headers={"If-None-Match": etag})
 	assert unchanged.status_code == 304
@@ -156,3 +158,15 @@ def test_schemathesis_finds_nothing_wrong_with_the_live_site(manager, tmp_path):
 	total = selected.split("/")[-1].strip()
 	assert selected.split(":")[1].strip() == f"{total}/{total}", selected
 	assert tested.split(":")[1].strip() == total, (tested, output[-5000:])
+
+
+def test_guests_see_the_contract_not_the_deployment(guest, manager):
+	"""No app versions for anyone; webhook event types (configuration) only for those who may
+	read Webhooks."""
+	public = guest.request("GET", DOCUMENT_PATH).json()
+	assert re.fullmatch(r"sha256:[0-9a-f]{16}", public["info"]["version"])
+	assert public["webhooks"] == {}
+	full = manager[1].request("GET", DOCUMENT_PATH).json()
+	validate(full)
+	assert "webhook.test" in full["webhooks"]
+	assert full["paths"] == public["paths"] and full["info"]["version"] != public["info"]["version"]

@@ -1,5 +1,10 @@
 // Durable delivery on Frappe's Webhook form: the delivery log, resend, test event, secret.
 frappe.ui.form.on("Webhook", {
+	after_save(frm) {
+		// The save that made the webhook durable made its signing secret: in this response only.
+		const secret = frm.doc.__onload && frm.doc.__onload.signing_secret;
+		if (secret) show_secret({ secret });
+	},
 	refresh(frm) {
 		if (frm.is_new() || !frm.doc.durable_delivery) return;
 		// Frappe's indicator reads `enabled`, which a durable webhook keeps off.
@@ -38,7 +43,6 @@ frappe.ui.form.on("Webhook", {
 				),
 			group
 		);
-		frm.add_custom_button(__("Show Signing Secret"), () => call("signing_secret").then((r) => show_secret(r.message.data)), group);
 		frm.add_custom_button(
 			__("Rotate Signing Secret"),
 			() =>
@@ -53,13 +57,20 @@ frappe.ui.form.on("Webhook", {
 	},
 });
 
+// A signing secret is shown once, when it is made; Rotate Signing Secret makes a new one.
 function show_secret(data) {
 	const dialog = new frappe.ui.Dialog({
 		title: __("Signing Secret"),
 		fields: [
+			{ fieldtype: "HTML", options: `<p class="text-warning">${__("Copy the secret now and give it to the receiver: it cannot be shown again.")}</p>` },
 			{ fieldtype: "Code", fieldname: "secret", label: __("Secret (Standard Webhooks)"), read_only: 1, default: data.secret },
 			{ fieldtype: "HTML", options: `<p class="text-muted">${__("Receivers verify webhook-signature with this secret.")}</p>` },
 		],
+		primary_action_label: __("Copy secret"),
+		primary_action() {
+			frappe.utils.copy_to_clipboard(data.secret);
+		},
 	});
+	dialog.$wrapper.addClass("webhook-signing-secret-dialog");
 	dialog.show();
 }

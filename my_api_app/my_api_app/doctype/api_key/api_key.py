@@ -5,7 +5,20 @@
 The secret is generated here, shown once (in ``__onload.secret`` of the response that created
 or rolled it) and never stored: only its SHA-256 is. Fields that only the server may change
 (hashes, revocation, last use, the owner) are restored if a client sends them.
+
+The hashes are Password fields of permlevel 1: encrypted in ``__Auth`` (their columns hold
+asterisks, so no list filter or sort on them tells anything), readable by no role, and
+``get_password`` refuses them; only authentication reads them (``store``).
+
+Every route that changes a key runs this controller (its rows change only with it:
+``app_doctypes.TableRow``), so these hold whatever the route: a caller authenticated by a key
+or token creates, rolls or edits only keys within itself (scopes, expiry, IP ranges:
+``principal.check_can_grant``); a user who is not a System Manager makes keys that expire
+within ``my_api_app_key_max_lifetime_days``; a user has at most
+``my_api_app_max_active_keys_per_user`` usable keys.
 """
+
+from datetime import datetime
 
 import frappe
 from frappe import _
@@ -17,6 +30,8 @@ from my_api_app.core import api_key_format, client_ip
 from my_api_app.core import scopes as scope_rules
 
 DEFAULT_LIFETIME_DAYS = 90
+DEFAULT_MAX_LIFETIME_DAYS = 365  # site config my_api_app_key_max_lifetime_days (not System Managers)
+DEFAULT_MAX_ACTIVE_KEYS = 50  # site config my_api_app_max_active_keys_per_user
 MAX_OVERLAP_MINUTES = 7 * 24 * 60
 SERVER_FIELDS = (
 	"user",
@@ -34,6 +49,10 @@ SERVER_FIELDS = (
 )
 
 
+class TooManyKeys(frappe.ValidationError):
+	http_status_code = 409
+
+
 class APIKey(Document):
 	def autoname(self):
 		self.name = api_key_format.new_key_id()
@@ -42,11 +61,12 @@ class APIKey(Document):
 		if self.is_new():
 			self.user = self.user or frappe.session.user
 			if not self.never_expires and not self.expires_at:
-				self.expires_at = add_to_date(now_datetime(), days=DEFAULT_LIFETIME_DAYS)
+				self.expires_at = _default_expiry()
 
 	def validate(self):
 		# The hashes have permlevel 1 (no role reads them), so Frappe resets them for the
-		# caller just before validate: they are set here, after that.
+		# caller just before validate: they are set here, after that (and encrypted by Frappe
+		# right after validate).
 		if self.is_new():
 			for field in SERVER_FIELDS[1:]:
 				self.set(field, None)
@@ -59,16 +79,27 @@ class APIKey(Document):
 		self._validate_expiry()
 		self._validate_scopes()
 		self._validate_ip_ranges()
+		if not self.flags.revoking:  # a revocation only takes away
+			principal.check_can_grant(
+				self.scope_strings(),
+				None if self.never_expires else get_datetime(self.expires_at),
+				client_ip.parse_networks(self.allowed_ip_ranges or ""),
+			)
+			self._validate_active_keys()
 
 	def after_insert(self):
 		self.set_onload("secret", self._plaintext_secret)
-		self.secret_hash = None  # stored; kept out of the response that carries the secret
+		self.secret_hash = None  # stored (encrypted); not even its mask goes in the response
 
 	def onload(self):
 		if getattr(self, "_plaintext_secret", None):
 			self.set_onload("secret", self._plaintext_secret)
 		if pending := store.pending_use(self.name):
 			self.last_used_at, self.last_used_ip = pending
+
+	def get_password(self, fieldname="password", raise_exception=True):
+		# Not even frappe.client.get_password gives a hash back: authentication reads it (store).
+		frappe.throw(_("API key secrets cannot be read back."), frappe.PermissionError)
 
 	def on_update(self):
 		store.forget(self.name)
@@ -94,7 +125,7 @@ class APIKey(Document):
 
 	def _roll(self, overlap_minutes: int) -> None:
 		now = now_datetime()
-		self.previous_secret_hash = self.secret_hash if overlap_minutes else None
+		self.previous_secret_hash = store.stored_hash(self.name, "secret_hash") if overlap_minutes else None
 		self.previous_secret_valid_until = (
 			add_to_date(now, minutes=overlap_minutes) if overlap_minutes else None
 		)
@@ -109,6 +140,7 @@ class APIKey(Document):
 		self.revoked_by = frappe.session.user
 		self.revocation_reason = reason
 		self.flags.server_change = True
+		self.flags.revoking = True
 		self.save()
 
 	def _new_secret(self) -> None:
@@ -145,6 +177,13 @@ class APIKey(Document):
 		changed = before is None or get_datetime(before.expires_at) != get_datetime(self.expires_at)
 		if changed and get_datetime(self.expires_at) <= now_datetime():
 			frappe.throw(_("The expiry must be in the future."), frappe.ValidationError)
+		if changed and not _is_system_manager():
+			days = max_lifetime_days()
+			if get_datetime(self.expires_at) > add_to_date(now_datetime(), days=days):
+				frappe.throw(
+					_("Keys of users who are not System Managers expire within {0} days.").format(days),
+					frappe.PermissionError,
+				)
 
 	def _validate_scopes(self) -> None:
 		for row in self.scopes:
@@ -164,7 +203,6 @@ class APIKey(Document):
 		for row in self.scopes:
 			if row.document_type and not frappe.db.exists("DocType", row.document_type):
 				frappe.throw(_("Scope row {0}: no DocType {1}").format(row.idx, row.document_type))
-		principal.check_can_grant(self.scope_strings())
 
 	def _validate_ip_ranges(self) -> None:
 		try:
@@ -172,6 +210,29 @@ class APIKey(Document):
 		except ValueError as error:
 			frappe.throw(_("Allowed IP Ranges: {0}").format(error), frappe.ValidationError)
 		self.allowed_ip_ranges = "\n".join(str(network) for network in networks)
+
+	def _validate_active_keys(self) -> None:
+		"""A key that becomes usable (made, enabled again, given a new expiry) counts against its
+		user's cap, so that limits per key do not multiply by making keys."""
+		before = None if self.is_new() else self.get_doc_before_save()
+		if not _usable(self) or (before is not None and _usable(before)):
+			return
+		limit = max_active_keys()
+		# One change at a time per user (a second waits for the first to commit); the count is a
+		# locking read, so it sees what the first committed whatever this transaction's snapshot.
+		frappe.db.sql("select name from `tabUser` where name = %s for update", self.user)
+		usable = frappe.db.sql(
+			"""select count(*) from `tabAPI Key` where user = %s and name != %s and enabled = 1
+			and revoked = 0 and (never_expires = 1 or expires_at > %s) lock in share mode""",
+			(self.user, self.name or "", now_datetime()),
+		)[0][0]
+		if usable >= limit:
+			frappe.throw(
+				_(
+					"{0} already has {1} usable API keys, the most allowed: revoke or disable one first."
+				).format(self.user, usable),
+				TooManyKeys,
+			)
 
 
 def _scope_text(row) -> str:
@@ -187,3 +248,32 @@ def _scope_text(row) -> str:
 
 def _is_system_manager() -> bool:
 	return "System Manager" in frappe.get_roles()
+
+
+def max_lifetime_days() -> int:
+	return max(1, int(frappe.conf.get("my_api_app_key_max_lifetime_days") or DEFAULT_MAX_LIFETIME_DAYS))
+
+
+def max_active_keys() -> int:
+	return max(1, int(frappe.conf.get("my_api_app_max_active_keys_per_user") or DEFAULT_MAX_ACTIVE_KEYS))
+
+
+def _default_expiry() -> datetime:
+	"""90 days, or sooner: the lifetime cap of a user who is not a System Manager, and the end of
+	the key or token the caller authenticated with (a key cannot outlive the credential that made it)."""
+	now = now_datetime()
+	ends = [add_to_date(now, days=DEFAULT_LIFETIME_DAYS)]
+	if not _is_system_manager():
+		ends.append(add_to_date(now, days=max_lifetime_days()))
+	caller = principal.current()
+	if caller is not None and caller.expires_at is not None:
+		ends.append(caller.expires_at)
+	return min(ends)
+
+
+def _usable(doc) -> bool:
+	return bool(
+		doc.enabled
+		and not doc.revoked
+		and (doc.never_expires or (doc.expires_at and get_datetime(doc.expires_at) > now_datetime()))
+	)

@@ -1,14 +1,23 @@
 # Copyright (c) 2026, my_api_app developers and contributors
 # For license information, please see license.txt
 """API Signing Key: an Ed25519 key that signs (Active) or only verifies (Verify Only) access
-tokens. Made and rotated by ``my_api_app.api_keys.tokens``; never edited by hand."""
+tokens. Made and rotated by ``my_api_app.api_keys.tokens``; never edited by hand.
 
+The private key is a Password field (encrypted in ``__Auth``) that no API gives back: not
+``frappe.client.get_password``, not ``doc.get_password`` in a console. Only the signing code
+reads it (``tokens.signing_key``, with ``get_decrypted_password``)."""
+
+import frappe
+from frappe import _
 from frappe.model.document import Document
 
 from my_api_app.api_keys import tokens
 
 
 class APISigningKey(Document):
+	def get_password(self, fieldname="password", raise_exception=True):
+		frappe.throw(_("Signing keys cannot be read back."), frappe.PermissionError)
+
 	def on_update(self):
 		tokens.forget_verifying_keys()
 

@@ -4,10 +4,11 @@
 
 import frappe
 from frappe import _
-from frappe.model.document import Document
+
+from my_api_app.app_doctypes import TableRow
 
 
-class WebhookSourceSecret(Document):
+class WebhookSourceSecret(TableRow):
 	def get_password(self, fieldname="password", raise_exception=True):
 		# Not even frappe.client.get_password gives a secret back: it was shown when made.
 		frappe.throw(_("Webhook secrets cannot be read back."), frappe.PermissionError)
