@@ -78,13 +78,16 @@ def timed(run) -> float:
 	return statistics.median(times) * 1000
 
 
+def desk_filters(doc) -> str:
+	"""A card's or chart's filters with its dynamic ones, as Desk sends them."""
+	return json.dumps(json.loads(doc.filters_json or "[]") + dynamic(doc.dynamic_filters_json), default=str)
+
+
 def card_query(doc, get_result, dashboard):
 	"""What Desk runs for a number card."""
 	if doc.type == "Custom":
 		return dashboard.error_rate
-	filters = json.dumps(
-		json.loads(doc.filters_json or "[]") + dynamic(doc.dynamic_filters_json), default=str
-	)
+	filters = desk_filters(doc)
 
 	def run():
 		return get_result(doc.as_dict(), filters)
@@ -96,9 +99,7 @@ def chart_query(doc, chart_data, dashboard):
 	"""What Desk runs for a dashboard chart (not Frappe's cached answer)."""
 	if doc.chart_type == "Custom":
 		return dashboard.requests_per_hour
-	filters = json.dumps(
-		json.loads(doc.filters_json or "[]") + dynamic(doc.dynamic_filters_json), default=str
-	)
+	filters = desk_filters(doc)
 
 	def run():
 		return chart_data(chart_name=doc.name, filters=filters, refresh=1)
