@@ -97,6 +97,14 @@ def global_status_reader(names: tuple[str, ...]) -> Callable[[], dict[str, int]]
 
 def throughput(send: Callable[[requests.Session], int], make_session, seconds: float, clients: int) -> float:
 	"""Requests per second over ``seconds`` with ``clients`` threads; any non-2xx aborts."""
+	count, elapsed = _run(send, make_session, seconds, clients)
+	return count / elapsed
+
+
+def _run(
+	send: Callable[[requests.Session], int], make_session, seconds: float, clients: int
+) -> tuple[int, float]:
+	"""(requests answered, seconds taken) with ``clients`` threads; any non-2xx aborts."""
 	stop = time.perf_counter() + seconds
 	counts = [0] * clients
 	failures: list[int] = []
@@ -118,21 +126,63 @@ def throughput(send: Callable[[requests.Session], int], make_session, seconds: f
 		t.join()
 	if failures:
 		raise SystemExit(f"benchmark request failed with HTTP {failures[0]}")
-	return sum(counts) / (time.perf_counter() - start)
+	return sum(counts), time.perf_counter() - start
+
+
+# The server side of a request on this machine: the gunicorn bound to BENCH_URL's address
+# (its master and workers share the command line), MariaDB and Redis.
+SERVER_PROCESSES = (URL.split("://", 1)[-1].rstrip("/"), "mariadbd", "mysqld", "redis-server")
+
+
+def server_cpu_seconds() -> float | None:
+	"""CPU time (user + system, every thread) used so far by the processes that serve a
+	request (``SERVER_PROCESSES``: command lines found in /proc); None where /proc cannot tell."""
+	ticks = os.sysconf("SC_CLK_TCK")
+	total = 0
+	found = False
+	for pid in filter(str.isdigit, os.listdir("/proc") if os.path.isdir("/proc") else ()):
+		try:
+			with open(f"/proc/{pid}/cmdline", "rb") as f:
+				command = f.read().replace(b"\0", b" ").decode(errors="replace")
+			with open(f"/proc/{pid}/stat") as f:
+				fields = f.read().rsplit(")", 1)[1].split()
+		except OSError:  # gone meanwhile
+			continue
+		if any(name in command for name in SERVER_PROCESSES):
+			total += int(fields[11]) + int(fields[12])  # utime, stime
+			found = True
+	return total / ticks if found else None
 
 
 def compare(name_a: str, send_a, name_b: str, send_b, make_session, *, rounds=6, seconds=3.0, clients=8):
-	"""A and B in turn (A B A B ...), so drift of the machine hits both alike; prints medians."""
+	"""A and B in turn (A B A B ...), so drift of the machine hits both alike; prints medians of
+	throughput and, where /proc tells, of the server's CPU time per request (gunicorn, MariaDB,
+	Redis: steadier than throughput on a machine whose neighbours take its cores)."""
 	throughput(send_a, make_session, 1.0, clients)  # warm both up
 	throughput(send_b, make_session, 1.0, clients)
-	a, b = [], []
+	measured: dict[str, tuple[list[float], list[float]]] = {name_a: ([], []), name_b: ([], [])}
 	for _ in range(rounds):
-		a.append(throughput(send_a, make_session, seconds, clients))
-		b.append(throughput(send_b, make_session, seconds, clients))
+		for name, send in ((name_a, send_a), (name_b, send_b)):
+			cpu_before = server_cpu_seconds()
+			count, elapsed = _run(send, make_session, seconds, clients)
+			cpu_after = server_cpu_seconds()
+			rates, cpu = measured[name]
+			rates.append(count / elapsed)
+			if cpu_before is not None and cpu_after is not None:
+				cpu.append((cpu_after - cpu_before) / count * 1e6)
+	(a, cpu_a), (b, cpu_b) = measured[name_a], measured[name_b]
 	ratios = [x / y for x, y in zip(a, b, strict=True)]
 	print(f"{name_a}: median {statistics.median(a):.1f} req/s  (rounds: {', '.join(f'{x:.0f}' for x in a)})")
 	print(f"{name_b}: median {statistics.median(b):.1f} req/s  (rounds: {', '.join(f'{x:.0f}' for x in b)})")
 	print(
 		f"ratio {name_a}/{name_b}: median {statistics.median(ratios):.3f} (min {min(ratios):.3f}, max {max(ratios):.3f})"
 	)
+	if cpu_a and cpu_b:
+		cpu_ratios = [y / x for x, y in zip(cpu_a, cpu_b, strict=True)]
+		print(
+			f"server CPU per request: {name_a} median {statistics.median(cpu_a):.0f} us, "
+			f"{name_b} median {statistics.median(cpu_b):.0f} us; "
+			f"ratio {name_b}/{name_a}: median {statistics.median(cpu_ratios):.3f} "
+			f"(min {min(cpu_ratios):.3f}, max {max(cpu_ratios):.3f})"
+		)
 	return statistics.median(ratios)

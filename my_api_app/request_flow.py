@@ -17,22 +17,32 @@ after_request
   4. the request log records the request, last, with its final status and size.
 """
 
+import inspect
+
 from my_api_app.api_keys import authentication, brute_force
 from my_api_app.inbound_webhooks import receiver
 from my_api_app.request_log import capture
-from my_api_app.toolkit import request_hooks
+from my_api_app.toolkit import request_context, request_hooks
 
 
 def before_request() -> None:
-	capture.before_request()
-	request_hooks.before_request()
-	brute_force.before_request()
-	authentication.authenticate()
-	receiver.before_request()
+	state = request_context.current()
+	capture.before_request(state)
+	request_hooks.before_request(state)
+	brute_force.before_request(state)
+	authentication.authenticate(state)
+	receiver.before_request(state)
 
 
 def after_request(response, request) -> None:
-	brute_force.after_request(response, request)
-	request_hooks.after_request(response, request)
-	receiver.after_request(response, request)
-	capture.after_request(response, request)
+	state = request_context.current()
+	brute_force.after_request(state, response, request)
+	request_hooks.after_request(state, response, request)
+	receiver.after_request(state, response, request)
+	capture.after_request(state, response, request)
+
+
+# Frappe's frappe.call reads a hook's signature on every call (inspect.signature): these are
+# read once, here.
+before_request.__signature__ = inspect.signature(before_request)
+after_request.__signature__ = inspect.signature(after_request)

@@ -20,7 +20,7 @@ import frappe
 from frappe.utils import now_datetime
 
 from my_api_app.api_keys import store, tokens
-from my_api_app.api_keys.principal import Principal, missing_scope_error, set_current
+from my_api_app.api_keys.principal import Principal, missing_scope_error
 from my_api_app.core import api_key_format, client_ip, dispatch
 from my_api_app.core.api_key_format import ApiKeyCredentials, BearerToken
 from my_api_app.core.errors import ApiError, Forbidden, Unauthenticated
@@ -32,24 +32,24 @@ INVALID_CREDENTIALS = "The credentials are not valid: unknown, wrong, expired or
 TOKEN_EXCHANGE_METHOD = "my_api_app.api.auth.issue_token"
 
 
-def authenticate() -> None:
+def authenticate(state: request_context.ApiRequest) -> None:
 	"""before_request hook."""
 	credentials = api_key_format.parse_authorization(frappe.get_request_header("Authorization"))
 	if credentials is None:
 		return
 	try:
 		principal = _verify(credentials)
-		_check_address(principal)
-		_check_scope(principal)
+		_check_address(principal, state.client_ip)
+		_check_scope(principal, state.call)
 	except ApiError as error:
 		request_context.note_error(error)
 		raise
 	form_dict = frappe.local.form_dict
 	frappe.set_user(principal.user)  # as Frappe's own key login does; it resets form_dict
 	frappe.local.form_dict = form_dict
-	set_current(principal)
+	state.principal = principal
 	frappe.request.environ.pop("HTTP_AUTHORIZATION", None)
-	store.record_use(principal.api_key, request_context.client_ip())
+	store.record_use(principal.api_key, state.client_ip)
 
 
 def _verify(credentials: ApiKeyCredentials | BearerToken) -> Principal:
@@ -75,10 +75,9 @@ def _verify(credentials: ApiKeyCredentials | BearerToken) -> Principal:
 	)
 
 
-def _check_address(principal: Principal) -> None:
+def _check_address(principal: Principal, address: str | None) -> None:
 	"""The key's allowed ranges, and the user's own ``restrict_ip`` that Frappe's header
 	login skips. Only callers holding a valid secret get this far, so 403 reveals nothing."""
-	address = request_context.client_ip()
 	networks = principal.allowed_networks
 	if networks and not client_ip.ip_in_networks(address, networks):
 		raise Forbidden(f"This API key may not be used from {address}.", title="Address not allowed")
@@ -89,9 +88,8 @@ def _check_address(principal: Principal) -> None:
 		raise Forbidden(f"User {principal.user} may not sign in from {address}.", title="Address not allowed")
 
 
-def _check_scope(principal: Principal) -> None:
-	"""Against the call Frappe will run (``request_context.current_call``), whatever the path."""
-	call = request_context.current_call()
+def _check_scope(principal: Principal, call: dispatch.Call) -> None:
+	"""Against the call Frappe will run (``ApiRequest.call``), whatever the path."""
 	if principal.kind == "api_key" and call.kind == dispatch.METHOD and call.method == TOKEN_EXCHANGE_METHOD:
 		return
 	needed = missing_scope(principal.scopes, call, frappe.local.form_dict, _report_doctype)

@@ -28,12 +28,13 @@ KEY_PREFIX = "my_api_app:auth_failures:"
 _guards: dict[tuple, AuthFailureGuard] = {}  # per process, by (prefix, limit, window)
 
 
-def before_request() -> None:
-	call = request_context.current_call()
-	if not _presents_credential(call):
+def before_request(state: request_context.ApiRequest) -> None:
+	call = state.call
+	state.presents_credential = _presents_credential(call)
+	if not state.presents_credential:
 		return
 	try:
-		standing = _guard().standing(request_context.client_ip())
+		standing = _guard().standing(state.client_ip)
 	except RedisError:
 		frappe.logger("my_api_app").warning("auth failure guard: Redis unreachable", exc_info=True)
 		return
@@ -47,16 +48,18 @@ def before_request() -> None:
 	raise _refusal(standing.retry_after)
 
 
-def after_request(response, request) -> None:
+def after_request(state: request_context.ApiRequest, response, request) -> None:
 	"""Count a failed authentication; a login past the limit, or locked out by Frappe, is 429."""
-	call = request_context.current_call()
-	if response is None or not _presents_credential(call):
+	call = state.call
+	if state.presents_credential is None:  # Frappe failed before the before_request hooks ran
+		state.presents_credential = _presents_credential(call)
+	if response is None or not state.presents_credential:
 		return
 	locked_for = _frappe_lockout(response) if call.kind == dispatch.LOGIN else None
 	if response.status_code != 401 and locked_for is None:
 		return
 	try:
-		retry_after = _guard().record_failure(request_context.client_ip()).retry_after
+		retry_after = _guard().record_failure(state.client_ip).retry_after
 	except RedisError:
 		frappe.logger("my_api_app").warning("auth failure guard: Redis unreachable", exc_info=True)
 		retry_after = None

@@ -1,6 +1,6 @@
 """Who a request authenticated by an API key or a JWT is, and what its scopes allow.
 
-``frappe.local.api_principal`` is set by ``authentication.authenticate`` for requests that
+The request's ``ApiRequest.principal`` is set by ``authentication.authenticate`` for requests that
 carry this app's credentials and is absent for every other request (session cookies,
 Frappe's own keys, OAuth), which this app leaves exactly as Frappe treats them.
 """
@@ -31,11 +31,8 @@ class Principal:
 
 
 def current() -> Principal | None:
-	return getattr(frappe.local, "api_principal", None)
-
-
-def set_current(principal: Principal) -> None:
-	frappe.local.api_principal = principal
+	state = request_context.peek()
+	return state.principal if state else None
 
 
 def missing_scope_error(scope: str) -> MissingScope:

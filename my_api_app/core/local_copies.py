@@ -10,7 +10,10 @@ that starts after the announcement reached Redis:
 
 - the announcer publishes after its change committed, and drops its own copy at once;
 - Redis writes the message to every subscriber's socket before the announcer's HTTP answer can
-  even leave its process, so a request that starts later finds it there;
+  even leave its process, so a request that starts later finds it there. (Redis answers the
+  PUBLISH itself in the same pass as it writes to the subscribers, not necessarily first, so
+  the announcer waits for the answer to one more command, a PING, which Redis reads only
+  after that pass has ended);
 - a copy loaded while a change was announced is not kept (the epoch moved on meanwhile), and a
   copy loaded before a change whose announcement is still on its way is dropped when the
   announcement is read, before any request can use it again.
@@ -50,10 +53,15 @@ class LocalCopies:
 		self._pid = None
 		self._epoch = 0
 
-	def get(self, key: str, load: Callable[[], Any], *, lifetime: float | None = None) -> Any:
-		"""The copy of ``key``, or ``load()`` (kept when no change was announced meanwhile)."""
+	def get(
+		self, key: str, load: Callable[[], Any], *, lifetime: float | None = None, catch_up: bool = True
+	) -> Any:
+		"""The copy of ``key``, or ``load()`` (kept when no change was announced meanwhile).
+
+		``catch_up=False`` skips reading the channel: for a caller that caught up moments ago
+		and wants the copies as they stood then (one request's reads, after its first)."""
 		with self._lock:
-			live = self._catch_up()
+			live = self._catch_up() if catch_up else self._pubsub is not None and self._pid == os.getpid()
 			if live:
 				entry = self._values.get(key)
 				if entry is not None and (entry[0] is None or entry[0] > self._clock()):
@@ -77,6 +85,7 @@ class LocalCopies:
 				self._drop(key)
 		for key in keys:
 			self._client.publish(self._channel, key)
+		self._client.ping()  # answered once every subscriber's socket holds the messages
 
 	def _catch_up(self) -> bool:
 		"""Apply every announcement waiting on the socket; False when there is no live

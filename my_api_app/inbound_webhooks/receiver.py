@@ -104,28 +104,27 @@ def _answer(outcome: str, delivery: inbound_webhooks.Delivery) -> dict:
 	return {"status": outcome, "event_id": delivery.event_id}
 
 
-def before_request() -> None:
+def before_request(state: request_context.ApiRequest) -> None:
 	"""A sender's JSON body is Frappe's form_dict, and Frappe runs a ``cmd`` key in it as an RPC
 	call before routing the path: for the receiving path the key is the sender's, not Frappe's."""
-	if _is_receive_call():
+	if _is_receive_call(state.call):
 		frappe.local.form_dict.pop("cmd", None)
 
 
-def after_request(response, request) -> None:
+def after_request(state: request_context.ApiRequest, response, request) -> None:
 	"""Frappe parses a JSON body before any hook runs, so a malformed one fails there (500, or
 	417 for a bare scalar) with Frappe's body: give it the structured 400 body instead."""
 	if (
 		response is not None
 		and response.status_code >= 400
 		and response.mimetype == "application/json"
-		and _is_receive_call()
+		and _is_receive_call(state.call)
 	):
 		error_response.rewrite_frappe_error(response)
 
 
-def _is_receive_call() -> bool:
+def _is_receive_call(call: dispatch.Call) -> bool:
 	"""The request calls the receiver by its path (``request_context.CMD_DROPPED_ON``)."""
-	call = request_context.current_call()
 	return (
 		call.kind == dispatch.METHOD and call.via != "cmd" and call.method in request_context.CMD_DROPPED_ON
 	)

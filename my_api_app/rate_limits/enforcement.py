@@ -26,7 +26,6 @@ import frappe
 from redis import Redis
 from redis.exceptions import RedisError
 
-from my_api_app.api_keys import principal
 from my_api_app.core import dispatch
 from my_api_app.core.errors import ApiError, RateLimited
 from my_api_app.core.rate_limit import GcraLimiter, admitted, rate_limit_headers
@@ -54,19 +53,20 @@ def enforce() -> None:
 
 
 def _enforce() -> None:
-	call = request_context.current_call()
+	state = request_context.current()
+	call = state.call
 	if not call.api or call.kind == dispatch.OPTIONS:
 		return
 	user = frappe.session.user
-	caller = principal.current()
+	caller = state.principal
 	api_key = caller.api_key if caller else None
 	policies = rules.matching_policies(call.spellings or (frappe.request.path,), user, api_key)
-	endpoint = request_context.current_endpoint()
+	endpoint = state.endpoint
 	if endpoint is not None and endpoint.rate_limit is not None:
 		policies.append(endpoint.rate_limit)
 	if not policies:
 		return
-	address = request_context.client_ip()
+	address = state.client_ip
 	prefix = frappe.safe_decode(frappe.cache.make_key(KEY_PREFIX))
 	limits = [policy.for_caller(prefix, _identity(policy.per, user, api_key, address)) for policy in policies]
 	try:
@@ -81,7 +81,7 @@ def _enforce() -> None:
 			)
 		return
 	headers = rate_limit_headers(decisions)
-	request_context.add_response_headers(headers)
+	state.response_headers.update(headers)
 	if not admitted(decisions):
 		refused = next(decision for decision in decisions if not decision.allowed)
 		_refuse(

@@ -47,8 +47,17 @@ class Rule:
 
 
 def enabled_rules() -> list[Rule]:
-	"""Every enabled rule (cached in Redis; reloaded once a change to any rule commits)."""
-	return [_rule(row) for row in committed_cache.get(CACHE_KEY, _load)]
+	"""Every enabled rule (cached in Redis; reloaded once a change to any rule commits). The
+	rules are built once per loaded rows: the committed cache hands out the same rows object
+	while its copy stands, and ``_built`` holds the rows it was built from."""
+	global _built
+	rows = committed_cache.get(CACHE_KEY, _load)
+	if _built[0] is not rows:
+		_built = (rows, [_rule(row) for row in rows])
+	return _built[1]
+
+
+_built: tuple[list[dict] | None, list[Rule]] = (None, [])  # per process: (rows, their rules)
 
 
 def _load() -> list[dict]:

@@ -23,7 +23,7 @@ import time
 import frappe
 from redis.exceptions import RedisError
 
-from my_api_app.api_keys import principal
+from my_api_app.api_keys.principal import Principal
 from my_api_app.core import api_key_format, dispatch
 from my_api_app.core.api_key_format import ApiKeyCredentials, BearerToken
 from my_api_app.core.request_log_buffer import encode, make_record
@@ -33,13 +33,13 @@ from my_api_app.toolkit import request_context
 _STATUS_OF_KIND = {dispatch.METHOD_NOT_ALLOWED: 405, dispatch.NOT_FOUND: 404}
 
 
-def before_request() -> None:
-	if request_context.current_call().api:
-		frappe.local.api_log_started = (time.time(), time.perf_counter())
+def before_request(state: request_context.ApiRequest) -> None:
+	if state.call.api:
+		state.log_started = (time.time(), time.perf_counter())
 
 
-def after_request(response, request) -> None:
-	if not request_context.current_call().api:
+def after_request(state: request_context.ApiRequest, response, request) -> None:
+	if not state.call.api:
 		return
 	try:
 		on = settings.enabled()
@@ -48,7 +48,7 @@ def after_request(response, request) -> None:
 	if on is False:
 		return
 	try:
-		record = build_record(response, request)
+		record = build_record(state, response, request)
 	except Exception:
 		frappe.logger("my_api_app").error("request log: could not build a record", exc_info=True)
 		return
@@ -72,15 +72,15 @@ def _log_to_file_if_on(record: dict) -> None:
 		frappe.logger("my_api_app.request_log").error(encode(record).decode())
 
 
-def build_record(response, request) -> dict:
-	started = getattr(frappe.local, "api_log_started", None)
+def build_record(state: request_context.ApiRequest, response, request) -> dict:
+	started = state.log_started
 	if started:
 		at, duration_ms = started[0], (time.perf_counter() - started[1]) * 1000
 	else:  # Frappe failed before the before_request hooks ran
 		at, duration_ms = time.time(), 0.0
 	session = getattr(frappe.local, "session", None)
 	user = (session.user if session else None) or "Guest"
-	auth, api_key, token_id = _credentials(request, user)
+	auth, api_key, token_id = _credentials(state.principal, request, user)
 	return make_record(
 		at=at,
 		http_method=request.method,
@@ -89,19 +89,18 @@ def build_record(response, request) -> dict:
 		auth=auth,
 		api_key=api_key,
 		token_id=token_id,
-		status=response.status_code if response is not None else _status_without_response(request),
+		status=response.status_code if response is not None else _status_without_response(state, request),
 		duration_ms=duration_ms,
 		response_size=_size(response),
-		request_id=request_context.request_id(),
-		client_ip=request_context.client_ip(),
-		call=request_context.current_call(),
+		request_id=state.request_id,
+		client_ip=state.client_ip,
+		call=state.call,
 	)
 
 
-def _credentials(request, user: str) -> tuple[str, str | None, str | None]:
+def _credentials(caller: Principal | None, request, user: str) -> tuple[str, str | None, str | None]:
 	"""(how the caller authenticated or tried to, API key id, JWT id). Never a secret. The key
 	and token ids are those of the credential that authenticated, never a claimed one."""
-	caller = principal.current()
 	if caller is not None:
 		return ("JWT" if caller.kind == "jwt" else "API Key"), caller.api_key, caller.token_id
 	secret_header = request.headers.get("Authorization")  # a credential: a name Frappe masks
@@ -121,9 +120,9 @@ def _credentials(request, user: str) -> tuple[str, str | None, str | None]:
 	return ("Guest" if user == "Guest" else "Session"), None, None
 
 
-def _status_without_response(request) -> int:
+def _status_without_response(state: request_context.ApiRequest, request) -> int:
 	"""The status of the werkzeug HTTP error Frappe returned instead of a response."""
-	kind = request_context.current_call().kind
+	kind = state.call.kind
 	if kind in _STATUS_OF_KIND:
 		return _STATUS_OF_KIND[kind]
 	max_length = request.max_content_length

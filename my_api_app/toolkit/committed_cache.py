@@ -24,6 +24,7 @@ from typing import Any
 import frappe
 
 from my_api_app.core.local_copies import ALL, LocalCopies
+from my_api_app.toolkit import request_context
 
 CHANNEL = "my_api_app:committed_cache"
 _copies: dict[str, LocalCopies] = {}  # per process, by site
@@ -31,8 +32,18 @@ _copies: dict[str, LocalCopies] = {}  # per process, by site
 
 def get(key: str, load: Callable[[], Any], *, expires_in_sec: int | None = None) -> Any:
 	"""The value of ``key``: this process's copy, else the Redis one, else ``load()`` (then
-	cached in both) when absent or stale. The value is shared: callers must not change it."""
-	return _site_copies().get(key, lambda: _shared_get(key, load, expires_in_sec), lifetime=expires_in_sec)
+	cached in both) when absent or stale. The value is shared: callers must not change it.
+
+	A request reads the announcements once, at its first read: its later reads see the copies
+	as they stood then (a change committed by another request meanwhile is seen by the next
+	request, as it would be had it committed a moment later)."""
+	state = request_context.peek()
+	catch_up = state is None or not state.copies_caught_up
+	if state is not None:
+		state.copies_caught_up = True
+	return _site_copies().get(
+		key, lambda: _shared_get(key, load, expires_in_sec), lifetime=expires_in_sec, catch_up=catch_up
+	)
 
 
 def _shared_get(key: str, load: Callable[[], Any], expires_in_sec: int | None) -> Any:

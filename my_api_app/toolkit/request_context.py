@@ -1,14 +1,15 @@
-"""Per-request state of the API: the call the request makes, the request id and the toolkit
-endpoint being called.
+"""Per-request state of the API (``ApiRequest``): the call the request makes, the request id,
+the toolkit endpoint being called, the caller and the client address.
 
-``current_call()`` is the one answer to "what does this request run" (``core.dispatch``),
-computed once from the request and the ``form_dict`` Frappe built, before any handler can
-change ``form_dict``; scopes, rate limits, the request log, the request id and the error
-bodies all ask it.
+``current_call()`` (``ApiRequest.call``) is the one answer to "what does this request run"
+(``core.dispatch``), computed once from the request and the ``form_dict`` Frappe built, before
+any handler can change ``form_dict``; scopes, rate limits, the request log, the request id and
+the error bodies all ask it.
 
 The request id is the client's ``X-Request-Id`` when it is a sane token, otherwise a new one.
 It is echoed on the response to every API call (any /api/ path, or ``cmd`` on any path),
-carried in every error body and stored as the ``trace_id`` of the Error Log row written for a 500, so one id finds the traceback.
+carried in every error body and stored as the ``trace_id`` of the Error Log row written for a
+500, so one id finds the traceback.
 """
 
 import importlib
@@ -32,52 +33,131 @@ _DOTTED = re.compile(r"[A-Za-z0-9_.]+")
 CMD_DROPPED_ON = frozenset({"my_api_app.api.inbound.receive"})
 
 
+class ApiRequest:
+	"""What the app's hooks know of the request being served: one object, ``frappe.local`` 's
+	``my_api_app_request``, made by the first hook that asks (``current()``), so each hook pays
+	for one ``frappe.local`` lookup rather than one per fact.
+
+	- ``call``: what the request runs (``core.dispatch``), resolved on first use;
+	- ``request_id``, ``endpoint``, ``response_headers``: set by ``start`` for API calls;
+	- ``noted_error``: an error to answer with its structured body (``note_error``);
+	- ``principal``: the API key or JWT caller (``api_keys.principal``), None for any other;
+	- ``log_started``: the request log's start time;
+	- ``presents_credential``: the brute-force guard's answer, taken before this app's
+	  authentication consumes the ``Authorization`` header;
+	- ``copies_caught_up``: the request has read the committed cache's announcements
+	  (``committed_cache.get``: once a request).
+	"""
+
+	__slots__ = (
+		"_call",
+		"_client_ip",
+		"copies_caught_up",
+		"endpoint",
+		"log_started",
+		"noted_error",
+		"presents_credential",
+		"principal",
+		"request_id",
+		"response_headers",
+	)
+
+	def __init__(self) -> None:
+		self._call = None
+		self._client_ip = _UNKNOWN
+		self.copies_caught_up = False
+		self.endpoint: EndpointSpec | None = None
+		self.log_started: tuple[float, float] | None = None
+		self.noted_error: ApiError | None = None
+		self.presents_credential: bool | None = None
+		self.principal = None
+		self.request_id: str | None = None
+		self.response_headers: dict[str, str] = {}
+
+	@property
+	def call(self) -> dispatch.Call:
+		"""What this request runs, computed from the request and the ``form_dict`` Frappe built
+		when first asked (by the first before_request hook, or by after_request when Frappe
+		failed before any before_request hook ran)."""
+		call = self._call
+		if call is None:
+			request = frappe.request
+			call = self._call = dispatch.resolve(
+				request.method, request.path, frappe.local.form_dict or {}, cmd_dropped_on=CMD_DROPPED_ON
+			)
+		return call
+
+	@property
+	def client_ip(self) -> str | None:
+		"""The caller's address: ``X-Forwarded-For`` is believed only from the proxies listed in
+		the site config's ``my_api_app_trusted_proxies`` (addresses or CIDR ranges)."""
+		address = self._client_ip
+		if address is _UNKNOWN:
+			request = frappe.request
+			address = self._client_ip = client_ip_rules.client_ip(
+				request.remote_addr,
+				request.headers.get("X-Forwarded-For"),
+				_trusted_proxies(_config_entries(frappe.conf.get("my_api_app_trusted_proxies"))),
+			)
+		return address
+
+
+_UNKNOWN = object()
+
+
+def current() -> ApiRequest:
+	"""This request's ``ApiRequest``, made on first ask."""
+	state = getattr(frappe.local, "my_api_app_request", None)
+	if state is None:
+		state = frappe.local.my_api_app_request = ApiRequest()
+	return state
+
+
+def peek() -> ApiRequest | None:
+	"""This request's ``ApiRequest`` if a hook made one (None outside a request, in a job, or
+	before the hooks ran)."""
+	return getattr(frappe.local, "my_api_app_request", None)
+
+
 def current_call() -> dispatch.Call:
-	"""What this request runs. The first hook to ask computes it (the first before_request
-	hook, or after_request when Frappe failed before any before_request hook ran)."""
-	call = getattr(frappe.local, "api_call", None)
-	if call is None:
-		request = frappe.request
-		call = frappe.local.api_call = dispatch.resolve(
-			request.method, request.path, frappe.local.form_dict or {}, cmd_dropped_on=CMD_DROPPED_ON
-		)
-	return call
+	"""What this request runs: the one answer scopes, rate limits, the request log, the request
+	id and the error bodies ask."""
+	return current().call
 
 
-def start(request) -> None:
+def start(state: ApiRequest, request) -> None:
+	"""An API call: its request id and the toolkit endpoint it calls."""
 	incoming = request.headers.get("X-Request-Id", "")
-	frappe.local.api_request_id = incoming if _REQUEST_ID.fullmatch(incoming) else os.urandom(16).hex()
-	call = current_call()
-	frappe.local.api_endpoint = endpoint_for_method(call.method) if call.kind == dispatch.METHOD else None
-	frappe.local.api_response_headers = {}
+	state.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else os.urandom(16).hex()
+	call = state.call
+	state.endpoint = endpoint_for_method(call.method) if call.kind == dispatch.METHOD else None
 
 
 def request_id() -> str | None:
-	return getattr(frappe.local, "api_request_id", None)
+	state = peek()
+	return state.request_id if state else None
 
 
 def current_endpoint() -> EndpointSpec | None:
-	return getattr(frappe.local, "api_endpoint", None)
+	state = peek()
+	return state.endpoint if state else None
 
 
 def note_error(error: ApiError) -> None:
 	"""An error found in a hook or deep inside Frappe (a failed credential, a scope a
 	permission hook denied): if the request ends with its status, ``after_request`` answers it
 	with this structured body, whatever the path."""
-	frappe.local.api_noted_error = error
+	current().noted_error = error
 
 
 def noted_error() -> ApiError | None:
-	return getattr(frappe.local, "api_noted_error", None)
+	state = peek()
+	return state.noted_error if state else None
 
 
 def add_response_headers(headers: dict[str, str]) -> None:
-	if hasattr(frappe.local, "api_response_headers"):
-		frappe.local.api_response_headers.update(headers)
-
-
-def response_headers() -> dict[str, str]:
-	return getattr(frappe.local, "api_response_headers", {})
+	"""Headers for this request's response (sent on API calls)."""
+	current().response_headers.update(headers)
 
 
 def endpoint_for_method(dotted: str | None) -> EndpointSpec | None:
@@ -110,16 +190,8 @@ def endpoint_for_method(dotted: str | None) -> EndpointSpec | None:
 
 
 def client_ip() -> str | None:
-	"""The caller's address: ``X-Forwarded-For`` is believed only from the proxies listed in
-	the site config's ``my_api_app_trusted_proxies`` (addresses or CIDR ranges)."""
-	if not hasattr(frappe.local, "api_client_ip"):
-		request = frappe.request
-		frappe.local.api_client_ip = client_ip_rules.client_ip(
-			request.remote_addr,
-			request.headers.get("X-Forwarded-For"),
-			_trusted_proxies(_config_entries(frappe.conf.get("my_api_app_trusted_proxies"))),
-		)
-	return frappe.local.api_client_ip
+	"""The caller's address (``ApiRequest.client_ip``)."""
+	return current().client_ip
 
 
 def _config_entries(value) -> str | tuple[str, ...]:

@@ -101,6 +101,30 @@ def test_a_value_loaded_while_a_change_is_announced_is_not_kept(redis_url, sourc
 	assert two.get("rules", source.loader("rules")) == 2
 
 
+def test_a_read_that_does_not_catch_up_sees_the_copies_as_they_stood(redis_url, source):
+	"""One request's later reads: an announcement waiting on the socket is left there, and the
+	next read that catches up applies it."""
+	one, two = holder(redis_url), holder(redis_url)
+	source.values["a"] = 1
+	assert two.get("a", source.loader("a")) == 1
+	source.values["a"] = 2
+	one.announce("a")
+	assert two.get("a", source.loader("a"), catch_up=False) == 1
+	assert two.get("a", source.loader("a")) == 2
+	assert source.loads == {"a": 2}
+
+
+def test_a_read_that_does_not_catch_up_keeps_nothing_without_a_subscription(redis_url, source):
+	copies = holder(redis_url)
+	source.values["a"] = 1
+	assert copies.get("a", source.loader("a"), catch_up=False) == 1  # never subscribed
+	assert copies.get("a", source.loader("a"), catch_up=False) == 1
+	assert source.loads == {"a": 2}
+	copies.get("a", source.loader("a"))  # subscribes: starts from empty, then keeps
+	assert copies.get("a", source.loader("a"), catch_up=False) == 1
+	assert source.loads == {"a": 3}
+
+
 def test_a_copy_outlives_neither_its_lifetime_nor_the_size_limit(redis_url, source):
 	now = [100.0]
 	copies = holder(redis_url, max_entries=2, clock=lambda: now[0])
