@@ -17,15 +17,28 @@ Set up a second site without the app, and serve both:
 Both sites must have the same site config apart from the app (developer_mode especially: it
 changes what Frappe itself caches), or the ratio measures the difference between them.
 BENCH_ROUNDS (default 10) and BENCH_SECONDS (default 3) set the length.
+
+Throughput on a shared machine moves by more than the few per cent measured here, so two
+steadier figures follow it: the server's CPU time per request (``common.compare``), and, when
+py-spy is installed (``pip install py-spy``; it needs to attach to gunicorn, so run this on the
+server's machine as the user running it), the share of the workers' samples that are in this
+app's own code during a with-app run of BENCH_PROFILE_SECONDS (default 20). That share leaves
+out what Frappe spends finding and calling the app's hooks and loading its hooks.py.
 """
 
 import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
 
-from common import SITE, URL, compare, session
+from common import SERVER_ADDRESS, SITE, URL, compare, send_for, session
 
 BARE_SITE = os.environ.get("BENCH_BARE_SITE", "bare.localhost")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "10"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "3"))
+PROFILE_SECONDS = float(os.environ.get("BENCH_PROFILE_SECONDS", "20"))
 PING = f"{URL}/api/method/ping"
 
 
@@ -50,6 +63,55 @@ def main():
 		rounds=ROUNDS,
 		seconds=SECONDS,
 	)
+	profile_share(on(SITE, PING))
+
+
+def profile_share(send) -> None:
+	"""Sample gunicorn (master and workers) with py-spy while pings go to the site with the app;
+	print the share of samples with a frame in my_api_app."""
+	py_spy = shutil.which("py-spy")
+	master = _gunicorn_master()
+	if not py_spy or master is None:
+		print("app's share of the workers' samples: not measured (needs py-spy and gunicorn on this machine)")
+		return
+	with tempfile.TemporaryDirectory() as folder:
+		output = os.path.join(folder, "samples.txt")
+		record = [py_spy, "record", "--pid", str(master), "--subprocesses", "--nonblocking", "--rate", "250"]
+		record += ["--duration", str(int(PROFILE_SECONDS)), "--format", "raw", "--output", output]
+		load = threading.Thread(target=send_for, args=(send, session, PROFILE_SECONDS + 2, 8))
+		load.start()
+		subprocess.run(record, capture_output=True, check=True)
+		load.join()
+		total = in_app = 0
+		with open(output) as f:
+			for line in f:
+				stack, _, count = line.rstrip().rpartition(" ")
+				if not count.isdigit():
+					continue
+				total += int(count)
+				if "(my_api_app/" in stack:
+					in_app += int(count)
+	print(
+		f"app's share of the workers' samples (py-spy, {total} samples): {100 * in_app / max(total, 1):.2f} %"
+	)
+
+
+def _gunicorn_master() -> int | None:
+	"""The gunicorn master bound to BENCH_URL's address: the one of its processes whose parent
+	is not one of them."""
+	processes = {}
+	for pid in filter(str.isdigit, os.listdir("/proc")):
+		try:
+			with open(f"/proc/{pid}/cmdline", "rb") as f:
+				command = f.read().replace(b"\0", b" ").decode(errors="replace")
+			with open(f"/proc/{pid}/stat") as f:
+				parent = int(f.read().rsplit(")", 1)[1].split()[1])
+		except OSError:
+			continue
+		if "gunicorn" in command and re.search(re.escape(SERVER_ADDRESS) + r"\b", command):
+			processes[int(pid)] = parent
+	masters = [pid for pid, parent in processes.items() if parent not in processes]
+	return masters[0] if len(masters) == 1 else None
 
 
 if __name__ == "__main__":

@@ -97,11 +97,11 @@ def global_status_reader(names: tuple[str, ...]) -> Callable[[], dict[str, int]]
 
 def throughput(send: Callable[[requests.Session], int], make_session, seconds: float, clients: int) -> float:
 	"""Requests per second over ``seconds`` with ``clients`` threads; any non-2xx aborts."""
-	count, elapsed = _run(send, make_session, seconds, clients)
+	count, elapsed = send_for(send, make_session, seconds, clients)
 	return count / elapsed
 
 
-def _run(
+def send_for(
 	send: Callable[[requests.Session], int], make_session, seconds: float, clients: int
 ) -> tuple[int, float]:
 	"""(requests answered, seconds taken) with ``clients`` threads; any non-2xx aborts."""
@@ -131,7 +131,8 @@ def _run(
 
 # The server side of a request on this machine: the gunicorn bound to BENCH_URL's address
 # (its master and workers share the command line), MariaDB and Redis.
-SERVER_PROCESSES = (URL.split("://", 1)[-1].rstrip("/"), "mariadbd", "mysqld", "redis-server")
+SERVER_ADDRESS = URL.split("://", 1)[-1].rstrip("/")
+SERVER_PROCESSES = (SERVER_ADDRESS, "mariadbd", "mysqld", "redis-server")
 
 
 def server_cpu_seconds() -> float | None:
@@ -164,7 +165,7 @@ def compare(name_a: str, send_a, name_b: str, send_b, make_session, *, rounds=6,
 	for _ in range(rounds):
 		for name, send in ((name_a, send_a), (name_b, send_b)):
 			cpu_before = server_cpu_seconds()
-			count, elapsed = _run(send, make_session, seconds, clients)
+			count, elapsed = send_for(send, make_session, seconds, clients)
 			cpu_after = server_cpu_seconds()
 			rates, cpu = measured[name]
 			rates.append(count / elapsed)

@@ -6,7 +6,8 @@ counted per user (guests per address), so it never refuses; "off" is the same ru
 rule matches. Each endpoint has its own rule, switched with PUT between its on and off
 measurements (every change invalidates the rules cache); then a few requests check the
 RateLimit-Policy header: exactly this rule when on, none when off. Off still looks the rules up
-(one MGET of the cache), as every /api/ request does; on adds the limiter's one EVALSHA.
+(in the process's copy, no round trip), as every /api/ request does; on adds the limiter's one
+EVALSHA.
 
 The rules match only the ``/api/v1/method/...`` spelling of the endpoints, which Frappe and this
 app serve exactly like ``/api/method/...``: the site is shared, and a rule on ``/api/method/...ping``
