@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 import frappe
 from pydantic import BaseModel, ConfigDict, Field
 
-from my_api_app.api.jobs import JobId, status_answer
+from my_api_app.api.jobs import JobId, JobStatus, status_answer
 from my_api_app.api_keys import principal
 from my_api_app.core.csv_export import CsvWriter
 from my_api_app.core.jobs import FINISHED, JobAccepted
@@ -45,6 +45,21 @@ class TodoFilters(BaseModel):
 	reference_type: Annotated[str, Field(min_length=1, max_length=140)] | None = None
 
 
+class ExportFile(BaseModel):
+	"""The finished export: a private File only its owner (and System Managers) can download."""
+
+	file_url: str = Field(examples=["/private/files/todo-export-4f1c2a9b.csv"])
+	file_name: str
+	rows: int = Field(ge=0)
+
+
+class ExportJobStatus(JobStatus):
+	"""An export job's status; once finished, ``download_url`` is the CSV file."""
+
+	result: ExportFile | None = Field(description="The file, once the job has finished.")
+	download_url: str | None = Field(description="The CSV file's URL once finished, else None.")
+
+
 @endpoint(methods="POST", status=202)
 def start_export(filters: TodoFilters | None = None) -> JobAccepted:
 	"""Start a CSV export of the ToDos the caller may read; answers 202 with the job.
@@ -65,7 +80,7 @@ def start_export(filters: TodoFilters | None = None) -> JobAccepted:
 
 
 @endpoint(methods="GET")
-def check_job_status(job_id: JobId) -> dict:
+def check_job_status(job_id: JobId) -> ExportJobStatus:
 	"""An export job's status; once finished, ``download_url`` is the private CSV file."""
 	answer = status_answer(records.get_for_caller(job_id, method=EXPORT_METHOD))
 	answer["download_url"] = answer["result"]["file_url"] if answer["status"] == FINISHED else None

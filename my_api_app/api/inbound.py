@@ -3,10 +3,10 @@
 Senders POST to ``/api/method/my_api_app.api.inbound.receive?source=<slug>``.
 """
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import frappe
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from my_api_app.core.errors import MethodNotAllowed
 from my_api_app.core.webhook_signing import new_secret
@@ -36,6 +36,21 @@ def receive() -> dict | None:
 	return {"status": "success", "data": data}
 
 
+class SourceSecret(BaseModel):
+	"""A new signing secret of a Webhook Source: shown in this answer only."""
+
+	source: str
+	row: str = Field(description="The secret's row in the source's secrets table.")
+	secret: str = Field(description="The `whsec_…` secret to give the sender.")
+
+
+class EventQueued(BaseModel):
+	"""The event, handed to its handler again."""
+
+	event: str
+	status: Literal["Received"]
+
+
 @endpoint(
 	methods="POST",
 	roles=["System Manager"],
@@ -45,7 +60,7 @@ def receive() -> dict | None:
 def generate_secret(
 	source: Annotated[str, Field(min_length=1, max_length=140)],
 	label: Annotated[str, Field(max_length=140)] = "",
-) -> dict:
+) -> SourceSecret:
 	"""Add a new ``whsec_`` secret to a source and return it: the only time it is shown."""
 	doc = frappe.get_doc("Webhook Source", source)
 	secret = new_secret()
@@ -55,7 +70,7 @@ def generate_secret(
 
 
 @endpoint(methods="POST", roles=["System Manager"], permissions=[("Inbound Webhook Event", "read", "event")])
-def process_again(event: Annotated[str, Field(min_length=1, max_length=140)]) -> dict:
+def process_again(event: Annotated[str, Field(min_length=1, max_length=140)]) -> EventQueued:
 	"""Hand a failed event to its source's handler once more, in a background job."""
 	processing.process_again(event)
 	return {"event": event, "status": "Received"}

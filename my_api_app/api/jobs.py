@@ -5,18 +5,40 @@ else it does not exist (404)."""
 from typing import Annotated, Literal
 
 from frappe.utils import now_datetime
-from pydantic import Field
+from pydantic import BaseModel, Field, JsonValue
 
 from my_api_app.core import jobs as rules
 from my_api_app.jobs import records
 from my_api_app.toolkit import endpoint
 from my_api_app.toolkit.request_context import add_response_headers
+from my_api_app.toolkit.response_types import SiteDateTime
 
 JobId = Annotated[str, Field(min_length=1, max_length=140)]
 
 
+class JobProgress(BaseModel):
+	percent: float = Field(ge=0, le=100, examples=[50.0])
+	message: str = Field(examples=["250 of 500 ToDos written"])
+
+
+class JobStatus(BaseModel):
+	"""A background job: its status, progress and outcome."""
+
+	job_id: str
+	status: Literal[rules.STATUSES]
+	method: str = Field(description="The dotted path of the job's function.")
+	queue: str
+	progress: JobProgress
+	result: JsonValue = Field(description="What the job returned, once finished (JSON).")
+	error: str | None = Field(description="Why the job failed: its error's class and message.")
+	created_at: SiteDateTime
+	started_at: SiteDateTime | None
+	ended_at: SiteDateTime | None
+	status_url: str = Field(description="Where to poll this status.")
+
+
 @endpoint(methods="GET")
-def status(job_id: JobId) -> dict:
+def status(job_id: JobId) -> JobStatus:
 	"""A job's status, progress and outcome (``result`` or ``error``).
 
 	While the job is queued or started the answer carries ``Retry-After`` (seconds).
@@ -25,7 +47,7 @@ def status(job_id: JobId) -> dict:
 
 
 @endpoint(methods="POST")
-def cancel(job_id: JobId) -> dict:
+def cancel(job_id: JobId) -> JobStatus:
 	"""Cancel a queued or started job; a job that already ended is a conflict (409)."""
 	return records.as_dict(records.cancel_for_caller(job_id))
 
@@ -35,7 +57,7 @@ def list_jobs(
 	status: Literal[rules.STATUSES] | None = None,
 	limit: Annotated[int, Field(ge=1, le=100)] = 20,
 	start: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0,  # a larger offset is a database error
-) -> list[dict]:
+) -> list[JobStatus]:
 	"""The caller's own jobs, newest first; ``status`` filters, ``limit`` is 1 to 100."""
 	return records.list_for_caller(status, limit, start)
 

@@ -10,15 +10,53 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import frappe
-from frappe.utils import get_system_timezone
-from pydantic import Field
+from frappe.utils import get_system_timezone, now_datetime
+from pydantic import BaseModel, Field
 
 from my_api_app.api_keys import permissions
 from my_api_app.core import scopes as scope_rules
-from my_api_app.core.errors import FieldError
-from my_api_app.toolkit import InvalidInput, endpoint
+from my_api_app.core.api_key_format import KeyId
+from my_api_app.core.client_ip import NetworkText
+from my_api_app.toolkit import Conflict, NotFound, endpoint
+from my_api_app.toolkit.response_types import SiteDateTime
 
 Label = Annotated[str, Field(min_length=1, max_length=140)]
+
+
+class ApiKey(BaseModel):
+	"""An API key as the API shows it: never its secret or a hash of it."""
+
+	name: KeyId
+	label: str
+	user: str = Field(description="The user the key acts as.", examples=["jane@example.com"])
+	enabled: bool
+	revoked: bool
+	expires_at: SiteDateTime | None = Field(description="None for a key that never expires.")
+	never_expires: bool
+	secret_hint: str | None = Field(description="The secret's last characters, to tell keys apart.")
+	allowed_ip_ranges: list[str] = Field(description="Addresses and CIDR ranges; empty: any address.")
+	last_used_at: SiteDateTime | None
+	last_used_ip: str | None
+	rolled_at: SiteDateTime | None = Field(description="When the secret was last rolled.")
+	previous_secret_valid_until: SiteDateTime | None = Field(
+		description="After a roll: until when the previous secret still works."
+	)
+	revoked_at: SiteDateTime | None
+	revocation_reason: str | None
+	creation: SiteDateTime
+	scopes: list[str] = Field(examples=[["method:my_api_app.api.orders.*", "doctype:ToDo:read"]])
+
+
+class ApiKeyWithSecret(ApiKey):
+	"""A key just created or rolled, with its secret: shown in this answer only."""
+
+	secret: str = Field(description="The secret (`mas_…`): store it now, it is never shown again.")
+	authorization: str = Field(
+		description="The `Authorization` header value: `token <key>:<secret>`.",
+		examples=["token mak_4hG7kL2mN9pQ3rS5tV8w:mas_…"],
+	)
+
+
 KEY_FIELDS = [
 	"name",
 	"label",
@@ -42,20 +80,24 @@ KEY_FIELDS = [
 @endpoint(methods="POST", status=201)
 def create_key(
 	label: Label,
-	scopes: Annotated[list[str], Field(min_length=1, max_length=100)],
+	scopes: Annotated[list[scope_rules.ScopeText], Field(min_length=1, max_length=100)],
 	expires_at: datetime | None = None,
 	never_expires: bool = False,
-	allowed_ip_ranges: Annotated[list[str], Field(max_length=100)] = (),
-	user: str | None = None,
-) -> dict:
+	allowed_ip_ranges: Annotated[list[NetworkText], Field(max_length=100)] = (),
+	user: Annotated[str, Field(min_length=1, max_length=140)] | None = None,
+) -> ApiKeyWithSecret:
 	"""Create an API key. The response holds the secret: it is never shown again.
 
 	``scopes``: ``*``, ``method:<pattern>`` or ``doctype:<DocType>:<read|write|create|delete>``.
 	``expires_at`` defaults to 90 days from now; ``never_expires`` is for System Managers.
-	``allowed_ip_ranges``: addresses or CIDR ranges (IPv4, IPv6); empty allows any address.
-	``user`` (System Managers only) creates the key for another user.
+	``allowed_ip_ranges``: addresses or CIDR ranges (IPv4, IPv6; host bits are cleared); empty
+	allows any address. ``user`` (System Managers only) creates the key for another user.
+	A ``user`` or a scope's DocType that does not exist is a 404; an ``expires_at`` already past
+	a 409.
 	"""
-	_check_scopes(scopes)
+	_check_named_documents(scopes, user)
+	if expires_at is not None and _system_time(expires_at) <= now_datetime():
+		raise Conflict("expires_at is not in the future (by the server's clock).")
 	doc = frappe.get_doc(
 		{
 			"doctype": "API Key",
@@ -72,7 +114,7 @@ def create_key(
 
 
 @endpoint(methods="GET")
-def list_keys(user: str | None = None) -> list[dict]:
+def list_keys(user: Annotated[str, Field(min_length=1, max_length=140)] | None = None) -> list[ApiKey]:
 	"""The caller's API keys (a System Manager sees all, or one ``user``'s), newest first."""
 	if not permissions.is_key_admin():  # only their own, whatever is shared with them
 		user = frappe.session.user
@@ -82,7 +124,9 @@ def list_keys(user: str | None = None) -> list[dict]:
 
 
 @endpoint(methods="POST", permissions=[("API Key", "write", "api_key")])
-def roll_secret(api_key: str, overlap_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] = 60) -> dict:
+def roll_secret(
+	api_key: KeyId, overlap_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] = 60
+) -> ApiKeyWithSecret:
 	"""Give the key a new secret. The old one keeps working for ``overlap_minutes`` (default 60,
 	0 stops it at once). The response holds the new secret: it is never shown again."""
 	doc = frappe.get_doc("API Key", api_key, for_update=True)
@@ -92,7 +136,7 @@ def roll_secret(api_key: str, overlap_minutes: Annotated[int, Field(ge=0, le=7 *
 
 
 @endpoint(methods="POST", permissions=[("API Key", "write", "api_key")])
-def revoke_key(api_key: str, reason: Label) -> dict:
+def revoke_key(api_key: KeyId, reason: Label) -> ApiKey:
 	"""Revoke the key for good; it and every token issued for it stop working at once."""
 	doc = frappe.get_doc("API Key", api_key, for_update=True)
 	permissions.check_may_manage_key(doc)
@@ -112,17 +156,12 @@ def describe(doc) -> dict:
 	}
 
 
-def _check_scopes(scopes: list[str]) -> None:
-	errors = []
-	for index, scope in enumerate(scopes):
-		try:
-			scope_rules.parse_scope(scope)
-		except scope_rules.ScopeError as error:
-			errors.append(
-				FieldError(field="scopes", path=("scopes", index), message=str(error), type="invalid_scope")
-			)
-	if errors:
-		raise InvalidInput(errors)
+def _check_named_documents(scopes: list[str], user: str | None) -> None:
+	if user and not frappe.db.exists("User", user):
+		raise NotFound(f"No user {user}.")
+	for scope in map(scope_rules.parse_scope, scopes):
+		if scope.kind == "doctype" and not frappe.db.exists("DocType", scope.doctype):
+			raise NotFound(f"No DocType {scope.doctype}.")
 
 
 def _system_time(value: datetime | None) -> datetime | None:

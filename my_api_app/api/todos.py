@@ -1,22 +1,46 @@
 """The caller's ToDos: list, close, reassign. Document permissions guard every action."""
 
-from typing import Annotated
+import datetime
+from typing import Annotated, Literal
 
 import frappe
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from my_api_app.toolkit import Conflict, InvalidInput, endpoint
+from my_api_app.toolkit import Conflict, NotFound, endpoint
+from my_api_app.toolkit.response_types import SiteDateTime
 
 # The database takes an offset up to 2**64 - 1; a larger number would be a 500, not a 400.
 MAX_START = 2**31 - 1
 TODO_FIELDS = ["name", "description", "status", "priority", "date", "allocated_to", "modified"]
 
 
+class Todo(BaseModel):
+	"""A ToDo as the list endpoints show it."""
+
+	name: str
+	description: str | None = Field(description="HTML, as Frappe stores it.")
+	status: Literal["Open", "Closed", "Cancelled"]
+	priority: Literal["High", "Medium", "Low"] | None
+	date: datetime.date | None = Field(description="The due date.")
+	allocated_to: str | None = Field(description="The user it is assigned to.")
+	modified: SiteDateTime
+
+
+class ClosedTodo(BaseModel):
+	name: str
+	status: Literal["Closed"]
+
+
+class ReassignedTodo(BaseModel):
+	name: str
+	allocated_to: str
+
+
 @endpoint(methods="GET")
 def list_open(
 	limit: Annotated[int, Field(ge=1, le=100)] = 20,
 	start: Annotated[int, Field(ge=0, le=MAX_START)] = 0,
-) -> list[dict]:
+) -> list[Todo]:
 	"""Open ToDos the caller may read, newest first.
 
 	``limit`` is 1 to 100 (default 20); ``start`` skips that many rows (at most 2**31 - 1).
@@ -32,7 +56,7 @@ def list_open(
 
 
 @endpoint(methods="POST", permissions=[("ToDo", "write", "name")])
-def close(name: str) -> dict:
+def close(name: str) -> ClosedTodo:
 	"""Close a ToDo.
 
 	Needs write permission on the ToDo; closing one that is not open is a conflict (409).
@@ -46,13 +70,13 @@ def close(name: str) -> dict:
 
 
 @endpoint(methods="POST", permissions=[("ToDo", "write", "name")])
-def reassign(name: str, user: Annotated[str, Field(min_length=1, max_length=140)]) -> dict:
+def reassign(name: str, user: Annotated[str, Field(min_length=1, max_length=140)]) -> ReassignedTodo:
 	"""Give a ToDo to another enabled user.
 
-	Needs write permission on the ToDo. An unknown or disabled ``user`` is invalid input.
+	Needs write permission on the ToDo. An unknown or disabled ``user`` is not found (404).
 	"""
 	if not frappe.db.get_value("User", {"name": user, "enabled": 1}):
-		raise InvalidInput.for_field("user", "No enabled user has this id.", "unknown_user")
+		raise NotFound(f"No enabled user {user}.")
 	todo = frappe.get_doc("ToDo", name, for_update=True)
 	todo.allocated_to = user
 	todo.save()
@@ -60,7 +84,7 @@ def reassign(name: str, user: Annotated[str, Field(min_length=1, max_length=140)
 
 
 @endpoint(methods="GET", roles=["System Manager"])
-def list_open_for(user: Annotated[str, Field(min_length=1, max_length=140)]) -> list[dict]:
+def list_open_for(user: Annotated[str, Field(min_length=1, max_length=140)]) -> list[Todo]:
 	"""Open ToDos allocated to ``user``: for System Managers only."""
 	return frappe.get_all(
 		"ToDo",

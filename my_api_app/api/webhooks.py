@@ -4,13 +4,42 @@ secret is shown once, when made (the first durable save, or a rotation): none of
 one back."""
 
 from datetime import datetime
+from typing import Literal
 
 import frappe
+from pydantic import BaseModel, Field
 
 from my_api_app.toolkit import Conflict, NotFound, endpoint
+from my_api_app.toolkit.response_types import SiteDateTime
 from my_api_app.webhooks import config, replay
 
 WEBHOOK_WRITE = [("Webhook", "write", "webhook")]
+
+
+class DeliveryPending(BaseModel):
+	delivery: str = Field(description="The Webhook Delivery, due again now.")
+	status: Literal["Pending"]
+
+
+class DeliveriesResent(BaseModel):
+	webhook: str
+	resent: int = Field(ge=0)
+	deliveries: list[str] = Field(description="The Webhook Deliveries due again now.")
+
+
+class TestEventQueued(BaseModel):
+	webhook: str
+	delivery: str = Field(description="The test event's Webhook Delivery: follow it in the delivery log.")
+
+
+class SigningSecretRotated(BaseModel):
+	"""The webhook's new signing secret: shown in this answer only."""
+
+	webhook: str
+	secret: str = Field(description="The new `whsec_…` secret.")
+	previous_secret_until: SiteDateTime | None = Field(
+		description="Until when the previous secret signs too (None: there was none)."
+	)
 
 
 def _durable_webhook(name: str):
@@ -21,7 +50,7 @@ def _durable_webhook(name: str):
 
 
 @endpoint(methods="POST")
-def resend_delivery(delivery: str) -> dict:
+def resend_delivery(delivery: str) -> DeliveryPending:
 	"""Send one delivery again (same event id), starting its retry schedule afresh."""
 	webhook = frappe.db.get_value("Webhook Delivery", delivery, "webhook")
 	if not webhook or not frappe.has_permission("Webhook", "write", webhook):
@@ -32,7 +61,7 @@ def resend_delivery(delivery: str) -> dict:
 
 
 @endpoint(methods="POST", permissions=WEBHOOK_WRITE)
-def retry_failed(webhook: str, since: datetime) -> dict:
+def retry_failed(webhook: str, since: datetime) -> DeliveriesResent:
 	"""Send again every delivery of ``webhook`` created since ``since`` that failed or was
 	exhausted."""
 	_durable_webhook(webhook)
@@ -41,14 +70,14 @@ def retry_failed(webhook: str, since: datetime) -> dict:
 
 
 @endpoint(methods="POST", permissions=WEBHOOK_WRITE)  # 200, not 202: Desk's frappe.call needs 200
-def send_test_event(webhook: str) -> dict:
+def send_test_event(webhook: str) -> TestEventQueued:
 	"""Queue a ``webhook.test`` event to ``webhook``'s URL; follow it in the delivery log."""
 	name = replay.send_test_event(_durable_webhook(webhook))
 	return {"webhook": webhook, "delivery": name}
 
 
 @endpoint(methods="POST", permissions=WEBHOOK_WRITE)
-def rotate_signing_secret(webhook: str) -> dict:
+def rotate_signing_secret(webhook: str) -> SigningSecretRotated:
 	"""A new signing secret, shown in this answer only; for a day both the new and the old one
 	sign every delivery."""
 	doc = _durable_webhook(webhook)
@@ -56,5 +85,5 @@ def rotate_signing_secret(webhook: str) -> dict:
 	return {
 		"webhook": webhook,
 		"secret": secret,
-		"previous_secret_until": str(doc.durable_previous_secret_until),
+		"previous_secret_until": doc.durable_previous_secret_until,
 	}

@@ -139,6 +139,8 @@ class TestKeyLifecycle(APIKeyTestCase):
 	def test_default_expiry_is_90_days_and_never_is_for_system_managers(self):
 		_key, _, data = self.create_key()
 		expires = frappe.utils.get_datetime(data["expires_at"])
+		self.assertIsNotNone(expires.tzinfo)  # stated in the site's time zone
+		expires = expires.replace(tzinfo=None)
 		self.assertAlmostEqual((expires - now_datetime()).days, 89, delta=1)
 		response = api_request(
 			"POST",
@@ -174,18 +176,31 @@ class TestKeyLifecycle(APIKeyTestCase):
 
 	def test_invalid_input_changes_nothing(self):
 		before = frappe.db.count("API Key")
-		for fields in (
-			{"label": "x", "scopes": ["method:"]},
-			{"label": "x", "scopes": []},
-			{"label": "x", "scopes": ["*"], "allowed_ip_ranges": ["10.0.0.1/8"]},
-			{"label": "x", "scopes": ["*"], "expires_at": "2000-01-01 00:00:00"},
-			{"label": "x", "scopes": ["doctype:No Such DocType:read"]},
+		for fields, status in (
+			({"label": "x", "scopes": ["method:"]}, 400),
+			({"label": "x", "scopes": []}, 400),
+			({"label": "x", "scopes": [" *"]}, 400),  # the schema's grammar: canonical scopes only
+			({"label": "x", "scopes": ["*"], "allowed_ip_ranges": ["10.0.0.256/8"]}, 400),
+			({"label": "x", "scopes": ["*"], "expires_at": "2000-01-01 00:00:00"}, 409),
+			({"label": "x", "scopes": ["doctype:No Such DocType:read"]}, 404),
+			({"label": "x", "scopes": ["*"], "user": "nobody@example.com"}, 404),
 		):
 			response = api_request(
 				"POST", "/api/method/my_api_app.api.keys.create_key", json=fields, auth=self.owner_frappe_key
 			)
-			self.assertStructured(response, response.get_json(), 400)
+			self.assertStructured(response, response.get_json(), status)
 		self.assertEqual(frappe.db.count("API Key"), before)
+
+	def test_address_ranges_are_stored_canonical(self):
+		response = api_request(
+			"POST",
+			"/api/method/my_api_app.api.keys.create_key",
+			json={"label": "x", "scopes": ["*"], "allowed_ip_ranges": ["10.0.0.1/8", "2001:DB8::1"]},
+			auth=self.owner_frappe_key,
+		)
+		self.assertEqual(response.status_code, 201, response.get_json())
+		data = response.get_json()["message"]["data"]
+		self.assertEqual(data["allowed_ip_ranges"], ["10.0.0.0/8", "2001:db8::1/128"])
 
 
 class TestAuthentication(APIKeyTestCase):
@@ -340,6 +355,13 @@ class TestAuthentication(APIKeyTestCase):
 		self.assertEqual(self.call(WHOAMI, token_header(key, secret))[0].status_code, 401)
 		doc = frappe.get_doc("API Key", key)
 		self.assertEqual((doc.revoked, doc.revoked_by, doc.revocation_reason), (1, OWNER, "leaked"))
+		response = api_request(  # the key's state forbids it, not the request: 409
+			"POST",
+			"/api/method/my_api_app.api.keys.roll_secret",
+			json={"api_key": key},
+			auth=self.owner_frappe_key,
+		)
+		self.assertStructured(response, response.get_json(), 409, "conflict")
 
 	def test_a_request_during_an_uncommitted_revocation_waits_for_it(self):
 		key, secret, _ = self.create_key()

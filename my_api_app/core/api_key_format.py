@@ -18,6 +18,9 @@ import re
 import secrets
 import zlib
 from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import Field
 
 from my_api_app.core.secret import Secret
 
@@ -29,6 +32,15 @@ SECRET_RANDOM_LENGTH = 32  # 32 * log2(62) = 190.5 bits
 CHECKSUM_LENGTH = 6  # 62**6 > 2**32: any CRC32 fits
 
 _KEY_ID = re.compile(rf"{KEY_ID_PREFIX}[0-9A-Za-z]{{{KEY_ID_RANDOM_LENGTH}}}")
+# An API key id as endpoints take it (and the OpenAPI document declares it).
+KeyId = Annotated[
+	str,
+	Field(
+		pattern=f"^{_KEY_ID.pattern}$",
+		description="An API key's id.",
+		examples=[f"{KEY_ID_PREFIX}4hG7kL2mN9pQ3rS5tV8w"],
+	),
+]
 _SECRET = re.compile(rf"{SECRET_PREFIX}[0-9A-Za-z]{{{SECRET_RANDOM_LENGTH + CHECKSUM_LENGTH}}}")
 _JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 # Compared against when a key id is unknown, so that costs the same as a wrong secret.

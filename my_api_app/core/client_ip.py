@@ -8,15 +8,52 @@ our proxies is the client. Everything left of that was written by the client and
 import ipaddress
 from collections.abc import Iterable
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
 
 Network = IPv4Network | IPv6Network
+
+_IPV4 = r"((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_H = "[0-9A-Fa-f]{1,4}"
+_IPV6 = (
+	f"(({_H}:){{7}}{_H}|({_H}:){{1,7}}:|({_H}:){{1,6}}:{_H}|({_H}:){{1,5}}(:{_H}){{1,2}}"
+	f"|({_H}:){{1,4}}(:{_H}){{1,3}}|({_H}:){{1,3}}(:{_H}){{1,4}}|({_H}:){{1,2}}(:{_H}){{1,5}}"
+	f"|{_H}:(:{_H}){{1,6}}|:((:{_H}){{1,7}}|:))"
+)
+# An address or CIDR range, IPv4 or IPv6 (no zone, no embedded IPv4), as ECMA 262 and Rust's
+# regex read it: everything it matches is a network for ``ipaddress``.
+NETWORK_PATTERN = f"^({_IPV4}(/(3[0-2]|[12]?[0-9]))?|{_IPV6}(/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$"
+
+
+def _canonical_network(text: str) -> str:
+	"""The range as ``ipaddress`` writes it; host bits after the prefix are cleared."""
+	return str(_network(text))
+
+
+def _network(text: str) -> Network:
+	"""A CIDR range or bare address (a /32 or /128). Host bits set after the prefix are cleared
+	(``10.0.0.1/8`` is ``10.0.0.0/8``), in Desk as in the API: the API's schema is a pattern,
+	which cannot tell host bits apart, and every value it allows must be accepted."""
+	return ipaddress.ip_network(text, strict=False)
+
+
+# An allowed address range as endpoints take it: the pattern is the whole rule.
+NetworkText = Annotated[
+	str,
+	Field(
+		pattern=NETWORK_PATTERN,
+		description="An IP address or CIDR range, IPv4 or IPv6; host bits after the prefix are cleared.",
+		examples=["203.0.113.0/24", "2001:db8::/32", "198.51.100.7"],
+	),
+	AfterValidator(_canonical_network),
+]
 
 
 def parse_networks(value: str | Iterable[str]) -> tuple[Network, ...]:
 	"""CIDRs or bare addresses, one per line or item; blank lines and ``#`` comments are skipped.
 
-	A bare address is a /32 (or /128). Host bits set after the prefix (``10.0.0.1/8``) are an
-	error rather than silently widened, since that is usually a typo.
+	A bare address is a /32 (or /128); host bits after the prefix are cleared (``_network``).
 	"""
 	label, lines = ("line", value.splitlines()) if isinstance(value, str) else ("item", value)
 	networks = []
@@ -25,7 +62,7 @@ def parse_networks(value: str | Iterable[str]) -> tuple[Network, ...]:
 		if not entry:
 			continue
 		try:
-			networks.append(ipaddress.ip_network(entry))
+			networks.append(_network(entry))
 		except ValueError as error:
 			raise ValueError(f"{label} {number}: {entry!r} is not an IP address or network: {error}")
 	return tuple(networks)

@@ -9,11 +9,11 @@ import inspect
 import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import BaseModel
 
 from my_api_app.core.rate_limit import Policy
+from my_api_app.core.responses import UNDECLARED, ResponseContract, response_contract
 from my_api_app.core.validation import input_model_for
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -42,9 +42,9 @@ class EndpointSpec:
 	input_model: type[BaseModel]
 	summary: str
 	description: str
+	# What ``data`` of the success envelope is: the return annotation, validated (core.responses).
+	response: ResponseContract
 	rate_limit: Policy | None = None
-	# The function's return annotation (the ``data`` of the success envelope; Any if none).
-	returns: object = Any
 	# False keeps the endpoint out of the OpenAPI document (test-only or self-describing ones).
 	include_in_schema: bool = True
 
@@ -63,6 +63,8 @@ def build_spec(
 	status: int,
 	rate_limit: tuple[int, int] | dict | None = None,
 	include_in_schema: bool = True,
+	raw_types: tuple[type, ...] = (),
+	unchecked_response: str | None = None,
 ) -> EndpointSpec:
 	where = f"{fn.__module__}.{fn.__qualname__}"
 	methods = tuple(dict.fromkeys(m.upper() for m in ([methods] if isinstance(methods, str) else methods)))
@@ -108,7 +110,12 @@ def build_spec(
 		summary=" ".join(summary.split()),
 		description=description.strip(),
 		rate_limit=policy,
-		returns=typing.get_type_hints(fn, include_extras=True).get("return", Any),
+		response=response_contract(
+			typing.get_type_hints(fn, include_extras=True).get("return", UNDECLARED),
+			where=where,
+			raw_types=raw_types,
+			unchecked_reason=unchecked_response,
+		),
 		include_in_schema=include_in_schema,
 	)
 	if spec.mutates and "GET" in methods:

@@ -24,6 +24,8 @@ from my_api_app.core.secret import Secret
 ALLOWED_ALGORITHMS = frozenset({"EdDSA"})
 TOKEN_TYPE = "at+jwt"  # RFC 9068
 MAX_TOKEN_LENGTH = 8192
+# The shape of a compact JWS (three base64url parts), as the OpenAPI document declares a token.
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
 REQUIRED_CLAIMS = ("exp", "nbf", "iat", "iss", "aud", "sub", "jti", "key", "scope")
 
 

@@ -16,8 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter
-from pydantic.errors import PydanticInvalidForJsonSchema, PydanticSchemaGenerationError, PydanticUserError
+from pydantic import BaseModel
 
 from my_api_app.core.endpoint_spec import EndpointSpec
 from my_api_app.core.errors import ERROR_KINDS
@@ -282,7 +281,7 @@ def _path_item(spec: EndpointSpec, tag: str, schemas: dict) -> dict:
 		spec.input_model.model_json_schema(ref_template=_ref_template(prefix)), prefix, schemas
 	)
 	input_schema.pop("title", None)
-	data_schema = _returns_schema(spec.returns, prefix, schemas)
+	data_schema = _returns_schema(spec, prefix, schemas)
 	item = {}
 	for method in spec.methods:
 		operation = {
@@ -337,16 +336,24 @@ def _hoisted(schema: dict, prefix: str, schemas: dict) -> dict:
 	return schema
 
 
-def _returns_schema(returns: object, prefix: str, schemas: dict) -> dict:
-	"""The JSON Schema of what the function returns (``data``); any JSON when it has no schema."""
-	if returns is Any:
-		return {}
-	prefix = f"{prefix}.data"  # a model's serialization schema may differ from its input schema
-	try:
-		schema = TypeAdapter(returns).json_schema(mode="serialization", ref_template=_ref_template(prefix))
-	except (PydanticSchemaGenerationError, PydanticInvalidForJsonSchema, PydanticUserError):
-		return {}  # a class pydantic cannot describe (a Document, a Response): any JSON
-	return _hoisted(schema, prefix, schemas)
+def _returns_schema(spec: EndpointSpec, prefix: str, schemas: dict) -> dict:
+	"""The JSON Schema of ``data``: the return annotation's serialisation schema (core.responses).
+
+	A model (or TypedDict, dataclass) is a component named after it, shared by every endpoint
+	that answers it, so a generated client has one class per model; when another endpoint's
+	component of that name differs, this endpoint's are named after it (``<prefix>.data.<name>``).
+	"""
+	for name_prefix in ("", f"{prefix}.data."):
+		schema = spec.response.json_schema(SCHEMA_REF.format(name_prefix + "{model}"))
+		definitions = {name_prefix + name: item for name, item in schema.pop("$defs", {}).items()}
+		if schema.get("type") == "object" and "title" in schema:
+			title = name_prefix + schema["title"]
+			definitions[title] = schema
+			schema = {"$ref": SCHEMA_REF.format(title)}
+		if all(schemas.get(name, item) == item for name, item in definitions.items()):
+			break
+	schemas.update(definitions)
+	return schema
 
 
 def _query_parameters(model: type[BaseModel], schema: dict) -> list[dict]:
@@ -388,7 +395,7 @@ def _responses(spec: EndpointSpec, data_schema: dict) -> dict:
 	success_headers = {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
 	success_headers.update({name: {"$ref": f"#/components/headers/{name}"} for name in RATE_LIMIT_HEADERS})
 	status = spec.status
-	if spec.returns is JobAccepted:  # the toolkit answers a started job with 202 and its Location
+	if spec.response.annotation is JobAccepted:  # the toolkit answers a started job with 202 and its Location
 		status = 202
 		success_headers["Location"] = {
 			"description": "The job's status URL (the same as `data.status_url`).",

@@ -13,7 +13,10 @@ A scope only narrows: the request still runs as the key's user, with that user's
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Annotated
 from urllib.parse import quote, unquote
+
+from pydantic import Field
 
 from my_api_app.core import dispatch, reach
 
@@ -27,6 +30,27 @@ _PTYPE_ACCESS = {
 	**dict.fromkeys(("create", "import"), "create"),
 	"delete": "delete",
 }
+
+
+# The grammar as a regular expression (ECMA 262 and Rust's regex alike, no look-around), for the
+# OpenAPI document and pydantic: every string it matches is a scope in canonical form (what
+# parse_scope accepts, nothing to strip), in at most 140 characters (the stored column). DocType
+# names are letters, digits, _, - and inner spaces here.
+SCOPE_PATTERN = (
+	r"^(\*"
+	r"|method:([A-Za-z0-9_*]+\.)*\**[A-Za-z0-9_][A-Za-z0-9_*]*(\.[A-Za-z0-9_*]+)*"
+	r"|doctype:[A-Za-z0-9_]([A-Za-z0-9_ -]*[A-Za-z0-9_-])?:(read|write|create|delete))$"
+)
+MAX_SCOPE_LENGTH = 140
+ScopeText = Annotated[
+	str,
+	Field(
+		pattern=SCOPE_PATTERN,
+		max_length=MAX_SCOPE_LENGTH,
+		description="`*`, `method:<dotted path, * as wildcard>` or `doctype:<DocType>:<read|write|create|delete>`.",
+		examples=["method:my_api_app.api.orders.*", "doctype:ToDo:read"],
+	),
+]
 
 
 class ScopeError(ValueError):

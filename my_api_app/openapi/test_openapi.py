@@ -47,6 +47,26 @@ class OpenAPIDocumentTestCase(FrappeTestCase):
 		tags = {tag["name"]: tag.get("description") for tag in document["tags"]}
 		self.assertEqual(tags["my_api_app.api.public"], "Endpoints anyone may call, logged in or not.")
 
+	def test_every_documented_answer_is_a_declared_model(self):
+		"""Every success ``data`` of the app's API is a component (or a list of them) with declared
+		fields, never "any JSON"."""
+		document = openapi_document.build()
+		schemas = document["components"]["schemas"]
+		for path, item in document["paths"].items():
+			for method, operation in item.items():
+				status = next(code for code in operation["responses"] if code.startswith("2"))
+				envelope = operation["responses"][status]["content"]["application/json"]["schema"]
+				data = envelope["properties"]["message"]["properties"]["data"]
+				with self.subTest(path=path, method=method):
+					reference = data.get("items", data).get("$ref")
+					self.assertIsNotNone(reference, data)
+					model = schemas[reference.removeprefix("#/components/schemas/")]
+					self.assertEqual(model["type"], "object")
+					self.assertTrue(model["properties"])
+		self.assertIn("never shown again", schemas["ApiKeyWithSecret"]["properties"]["secret"]["description"])
+		self.assertEqual(schemas["ApiKey"]["properties"]["name"]["pattern"], "^mak_[0-9A-Za-z]{20}$")
+		self.assertNotIn("secret", schemas["ApiKey"]["properties"])
+
 	def test_served_to_guests_with_an_etag_and_304(self):
 		response = api_request("GET", DOCUMENT)
 		self.assertEqual(response.status_code, 200, response.get_data(as_text=True)[:500])

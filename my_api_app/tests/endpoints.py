@@ -5,8 +5,10 @@ import datetime
 from typing import Annotated, Literal
 
 import frappe
-from pydantic import Field
+from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
+from my_api_app.api.todos import TODO_FIELDS, Todo
 from my_api_app.request_log import buffer as request_log_buffer
 from my_api_app.toolkit import Conflict, NotFound, endpoint
 
@@ -18,6 +20,46 @@ FAILURES = {
 	"frappe_duplicate": lambda: frappe.DuplicateEntryError("ToDo", "x", None),
 	"crash": lambda: ZeroDivisionError("division by zero in the secret sauce"),
 }
+
+
+class Echo(TypedDict):
+	"""Each argument as ``[value, Python type name]``."""
+
+	count: tuple[int, str]
+	ratio: tuple[float, str]
+	flag: tuple[bool, str]
+	tags: tuple[list[str], str]
+	when: tuple[datetime.date | None, str]
+
+
+class Shown(BaseModel):
+	name: str
+	label: str
+
+
+class TodoStatus(BaseModel):
+	name: str
+	status: str
+
+
+class Pong(BaseModel):
+	pong: bool
+
+
+class Ok(BaseModel):
+	ok: bool
+
+
+class Flushed(BaseModel):
+	written: int
+	batches: int
+	recovered: int
+	dropped: int
+	locked: bool
+
+
+class NoteTitle(BaseModel):
+	title: str | None
 
 
 def _only_on_test_sites() -> None:
@@ -45,11 +87,46 @@ def echo(
 	flag: bool = False,
 	tags: Annotated[list[str], Field(max_length=5)] = [],  # noqa: B006
 	when: datetime.date | None = None,
-) -> dict:
+) -> Echo:
 	"""Return the validated arguments with their Python type names."""
 	_only_on_test_sites()
 	values = {"count": count, "ratio": ratio, "flag": flag, "tags": tags, "when": when}
 	return {name: [value, type(value).__name__] for name, value in values.items()}
+
+
+@endpoint(methods="POST", include_in_schema=False)
+def answer_as(shape: Literal["extra", "mismatch"], marker: Annotated[str, Field(max_length=60)]) -> Shown:
+	"""Answer more than ``Shown`` declares (``extra``: an undeclared field holding ``marker``), or
+	something it does not allow (``mismatch``: ``marker`` where the declaration wants no list),
+	after writing a ToDo described by ``marker``."""
+	_only_on_test_sites()
+	frappe.get_doc({"doctype": "ToDo", "description": marker, "allocated_to": frappe.session.user}).insert()
+	if shape == "extra":
+		return {"name": "shown", "label": "also shown", "secret": marker}
+	return {"name": [marker], "label": "shown"}
+
+
+# The pair that benchmarks/response_model.py compares: the same 50 rows answered through their
+# response model and unchecked.
+def _fifty_todos() -> list[dict]:
+	_only_on_test_sites()
+	return frappe.get_all("ToDo", fields=TODO_FIELDS, order_by="modified desc", limit_page_length=50)
+
+
+@endpoint(methods="GET", include_in_schema=False)
+def fifty_todos() -> list[Todo]:
+	"""The 50 newest ToDos, validated and serialised with ``list[Todo]``."""
+	return _fifty_todos()
+
+
+@endpoint(
+	methods="GET",
+	include_in_schema=False,
+	unchecked_response="The baseline of benchmarks/response_model.py: fifty_todos' rows, unchecked.",
+)
+def fifty_todos_unchecked() -> list[Todo]:
+	"""The same rows as ``fifty_todos``, as Frappe serialises them."""
+	return _fifty_todos()
 
 
 # The pair that benchmarks/toolkit_overhead.py compares: the same checks and work, by hand
@@ -67,13 +144,13 @@ def bare_read_todo(name: str) -> dict:
 
 
 @endpoint(methods="POST", permissions=[("ToDo", "read", "name")], include_in_schema=False)
-def toolkit_read_todo(name: Annotated[str, Field(min_length=1, max_length=140)]) -> dict:
+def toolkit_read_todo(name: Annotated[str, Field(min_length=1, max_length=140)]) -> TodoStatus:
 	_only_on_test_sites()
 	return frappe.db.get_value("ToDo", name, ["name", "status"], as_dict=True)
 
 
 @endpoint(methods="GET", allow_guest=True, include_in_schema=False)
-def ping() -> dict:
+def ping() -> Pong:
 	"""Answer at once; the target of rate-limit tests and benchmarks (limits come from rules)."""
 	_only_on_test_sites()
 	return {"pong": True}
@@ -85,14 +162,14 @@ def ping() -> dict:
 	rate_limit={"limit": 3, "period": 3600, "per": "ip"},
 	include_in_schema=False,
 )
-def limited_in_code() -> dict:
+def limited_in_code() -> Ok:
 	"""An endpoint with its own limit declared in code: 3 per hour per client address."""
 	_only_on_test_sites()
 	return {"ok": True}
 
 
 @endpoint(methods="POST", roles=["System Manager"], include_in_schema=False)
-def flush_request_log() -> dict:
+def flush_request_log() -> Flushed:
 	"""Write the queued request log records now (what the minute scheduler and the enqueued
 	flush do), so HTTP tests and benchmarks need not wait for them."""
 	_only_on_test_sites()
@@ -100,7 +177,7 @@ def flush_request_log() -> dict:
 
 
 @endpoint(methods="GET", permissions=[("Note", "read", "name")], include_in_schema=False)
-def can_read_note(name: Annotated[str, Field(min_length=1, max_length=140)]) -> dict:
+def can_read_note(name: Annotated[str, Field(min_length=1, max_length=140)]) -> NoteTitle:
 	"""The attack suite: a document shared with the caller's user, outside the key's scopes."""
 	_only_on_test_sites()
 	return {"title": frappe.db.get_value("Note", name, "title")}

@@ -126,11 +126,13 @@ class TestApiKeyCommands(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value("API Key", key, "revoked"), 1)
 
 	def test_the_endpoints_checks_apply(self):
-		status, out, _ = bench(
-			"api", "key", "create", "--user", OWNER, "--label", "x", "--scope", "doctype:No Such:read"
-		)
-		self.assertEqual(status, 1)
-		self.assertEqual(json.loads(out)["error"]["status"], 400)
+		for scope, answer in (("no scope at all", 400), ("doctype:No Such:read", 404)):
+			status, out, _ = bench("api", "key", "create", "--user", OWNER, "--label", "x", "--scope", scope)
+			self.assertEqual(status, 1)
+			self.assertEqual(json.loads(out)["error"]["status"], answer, out)
 		status, out, _ = bench("api", "key", "revoke", "mak_doesnotexist", "--reason", "x")
+		self.assertEqual(status, 1)
+		self.assertEqual(json.loads(out)["error"]["status"], 400)  # not a key id at all
+		status, out, _ = bench("api", "key", "revoke", "mak_" + "0" * 20, "--reason", "x")
 		self.assertEqual(status, 1)
 		self.assertIn(json.loads(out)["error"]["status"], (403, 404))

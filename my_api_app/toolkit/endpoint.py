@@ -1,12 +1,14 @@
 """``@endpoint``: a whitelisted function with its HTTP contract declared in one place.
 
 	@endpoint(methods="POST", permissions=[("ToDo", "write", "name")])
-	def close(name: str) -> dict: ...
+	def close(name: str) -> ClosedTodo: ...
 
 A call runs, in order: HTTP method (405 + Allow), authentication (401), roles (403),
 input validation (400, every field at once), document permissions (404 / 403), the
-function, then the envelope ``{"status": "success", "data": ...}`` inside Frappe's
-``message``. Any error rolls the transaction back and answers a structured body.
+function, the answer's validation against the return annotation (``core.responses``: only
+declared fields are kept; a mismatch is a 500), then the envelope
+``{"status": "success", "data": ...}`` inside Frappe's ``message``. Any error rolls the
+transaction back and answers a structured body.
 """
 
 import inspect
@@ -37,6 +39,7 @@ def endpoint(
 	xss_safe: bool = False,
 	rate_limit: tuple[int, int] | dict | None = None,
 	include_in_schema: bool = True,
+	unchecked_response: str | None = None,
 ) -> Callable:
 	"""Declare an API endpoint; see the module docstring and README for each option.
 
@@ -50,6 +53,9 @@ def endpoint(
 	- ``rate_limit``: ``(limit, period_seconds)`` or ``{"limit", "period", "burst", "per"}``
 	  (``per``: principal, user, ip or everyone); enforced with the Desk rules (429).
 	- ``include_in_schema``: False leaves the endpoint out of the OpenAPI document.
+	- ``unchecked_response``: why the answer has no declared shape; it is then passed on
+	  unvalidated. Without it the return annotation must describe the answer (a model,
+	  TypedDict, ``list[Model]``, ``JobAccepted``, ``None`` or a werkzeug ``Response``).
 	"""
 
 	def decorate(fn: Callable) -> Callable:
@@ -62,6 +68,8 @@ def endpoint(
 			status=status,
 			rate_limit=rate_limit,
 			include_in_schema=include_in_schema,
+			raw_types=(Response,),
+			unchecked_response=unchecked_response,
 		)
 
 		def api_endpoint(**kwargs):
@@ -94,20 +102,19 @@ def _serve(spec: EndpointSpec, fn: Callable, kwargs: dict):
 			from_json=_is_json_request(),
 		)
 		_check_document_permissions(spec, args)
-		result = fn(**args)
+		data = spec.response.dump(fn(**args))
 	except Exception as exc:
 		error_response.respond(exc, where=spec.path)
 		return None
 
-	if isinstance(result, Response):
-		return result
-	if isinstance(result, JobAccepted):  # a started background job: 202, Location: its status
-		request_context.add_response_headers({"Location": result.status_url})
+	if isinstance(data, Response):
+		return data
+	if spec.response.annotation is JobAccepted:  # a started background job: 202, Location: its status
+		request_context.add_response_headers({"Location": data["status_url"]})
 		frappe.local.response["http_status_code"] = 202
-		return {"status": "success", "data": result.as_dict()}
-	if spec.status != 200:
+	elif spec.status != 200:
 		frappe.local.response["http_status_code"] = spec.status
-	return {"status": "success", "data": result}
+	return {"status": "success", "data": data}
 
 
 def _check_method(spec: EndpointSpec) -> None:

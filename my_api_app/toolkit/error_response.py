@@ -2,7 +2,9 @@
 
 Frappe's keys stay (``exc_type``, ``_server_messages``) so frappe-js-sdk, frappe-ui and Desk
 still show the message. Tracebacks never leave the server: a 5xx is written to the Error
-Log with the request id as its ``trace_id``.
+Log with the request id as its ``trace_id``: its traceback, or only the error's
+``log_detail`` when it has one (``core.responses.ResponseMismatch``: the frames would hold the
+answer, which may carry a secret shown once).
 """
 
 import json
@@ -23,7 +25,7 @@ def respond(exc: BaseException, *, where: str) -> None:
 	error = to_api_error(exc)
 	frappe.db.rollback()
 	if error.status >= 500:
-		_log(where)
+		_log(where, getattr(error, "log_detail", None))
 	for key in ("message", "data", "docs"):
 		frappe.local.response.pop(key, None)
 	fill(frappe.local.response, error, exc_type=type(exc).__name__)
@@ -47,13 +49,13 @@ def _message_entry(title: str, detail: str) -> dict:
 	return {"message": detail, "title": title, "indicator": "red", "raise_exception": 1}
 
 
-def _log(where: str) -> None:
+def _log(where: str, detail: str | None = None) -> None:
 	try:
 		frappe.get_doc(
 			{
 				"doctype": "Error Log",
 				"method": f"API error in {where}"[:140],
-				"error": frappe.get_traceback(with_context=True),
+				"error": detail or frappe.get_traceback(with_context=True),
 				"trace_id": request_context.request_id(),
 			}
 		).insert(ignore_permissions=True)

@@ -180,6 +180,48 @@ class TestEndpoint(FrappeTestCase):
 		self.assertEqual(len(logged), 1)
 		self.assertIn("ZeroDivisionError: division by zero in the secret sauce", logged[0].error)
 
+	def test_a_user_that_does_not_exist_is_not_found(self):
+		response, body = self.call(
+			"my_api_app.api.todos.reassign",
+			auth=self.member,
+			json={"name": self.todo.name, "user": "nobody-at-all@example.com"},
+		)
+		self.assertError(response, body, 404, "not_found")
+		self.assertEqual(frappe.db.get_value("ToDo", self.todo.name, "allocated_to"), MEMBER)
+
+	def test_only_declared_fields_are_answered(self):
+		marker = f"mas_undeclared_{frappe.generate_hash(length=8)}"
+		response, body = self.call(
+			"my_api_app.tests.endpoints.answer_as",
+			auth=self.member,
+			json={"shape": "extra", "marker": marker},
+		)
+		self.assertEqual(response.status_code, 200, body)
+		self.assertEqual(body["message"]["data"], {"name": "shown", "label": "also shown"})
+		self.assertNotIn(marker, response.get_data(as_text=True))
+
+	def test_an_answer_that_breaks_its_declaration_is_a_500_logged_without_its_values(self):
+		marker = f"mas_mismatch_{frappe.generate_hash(length=8)}"
+		response, body = self.call(
+			"my_api_app.tests.endpoints.answer_as",
+			auth=self.member,
+			json={"shape": "mismatch", "marker": marker},
+		)
+		self.assertError(response, body, 500, "internal_error")
+		self.assertNotIn("message", body)  # no partial data
+		self.assertNotIn(marker, response.get_data(as_text=True))
+		frappe.db.rollback()
+		self.assertFalse(frappe.db.exists("ToDo", {"description": marker}))  # rolled back
+		logged = frappe.get_all(
+			"Error Log", filters={"trace_id": body["error"]["request_id"]}, fields=["method", "error"]
+		)
+		self.assertEqual(len(logged), 1)
+		self.assertEqual(logged[0].method, "API error in my_api_app.tests.endpoints.answer_as")
+		self.assertIn("does not match its declaration Shown", logged[0].error)
+		self.assertIn("data.name: string_type", logged[0].error)
+		self.assertNotIn(marker, logged[0].error)
+		self.assertNotIn("Traceback", logged[0].error)
+
 	def test_frappe_auth_failure_on_a_toolkit_path_gets_the_structured_body(self):
 		response, body = self.call(
 			"my_api_app.api.todos.close", auth=("no-such-key", "wrong"), json={"name": self.todo.name}

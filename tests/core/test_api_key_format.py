@@ -7,11 +7,13 @@ import time
 import zlib
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
 from my_api_app.core.api_key_format import (
 	BASE62,
 	ApiKeyCredentials,
 	BearerToken,
+	KeyId,
 	hash_secret,
 	is_key_id,
 	is_well_formed_secret,
@@ -230,3 +232,13 @@ def test_parsed_credentials_never_print_the_secret(header):
 		assert secret.reveal() not in text
 		assert header.partition(" ")[2] not in text
 	assert "********" in repr(credentials)
+
+
+def test_key_id_type_takes_exactly_the_key_ids():
+	key_id = TypeAdapter(KeyId)
+	for _ in range(20):
+		made = new_key_id()
+		assert key_id.validate_python(made) == made
+	for text in ("mak_short", "mas_" + "a" * 20, new_key_id() + "x", " " + new_key_id()):
+		with pytest.raises(ValidationError):
+			key_id.validate_python(text)

@@ -5,12 +5,11 @@ import pytest
 from my_api_app.core.endpoint_spec import DocumentPermission, build_spec
 
 
-def close(name: str) -> dict:
+def close(name: str) -> None:
 	"""Close a thing.
 
 	Longer description.
 	"""
-	return {}
 
 
 def spec(fn=close, **overrides):

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 import pytest
 from openapi_spec_validator import validate
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
 from my_api_app.core.endpoint_spec import build_spec
 from my_api_app.core.jobs import JobAccepted
@@ -20,11 +21,22 @@ class Line(BaseModel):
 	quantity: int = 1
 
 
+class Thing(BaseModel):
+	"""A thing as the API shows it."""
+
+	name: str = Field(description="The thing's id.", examples=["THING-0001"])
+	title: str
+
+
+class Greeting(TypedDict):
+	greeting: str
+
+
 def create_thing(
 	title: Annotated[str, Field(min_length=1, max_length=140)],
 	lines: list[Line],
 	priority: Literal["High", "Low"] = "Low",
-) -> dict:
+) -> Thing:
 	"""Create a thing.
 
 	Answers 201 with the new thing; ``title`` is 1 to 140 characters.
@@ -35,11 +47,11 @@ def list_things(
 	limit: Annotated[int, Field(ge=1, le=100)] = 20,
 	tags: list[str] = [],  # noqa: B006
 	since: datetime.date | None = None,
-) -> list[dict]:
+) -> list[Thing]:
 	"""Things, newest first."""
 
 
-def hello(name: str = "world") -> dict:
+def hello(name: str = "world") -> Greeting:
 	"""Greet."""
 
 
@@ -51,7 +63,7 @@ def admin_only() -> int:
 	"""For managers."""
 
 
-def hidden() -> dict:
+def hidden() -> None:
 	"""Not in the document."""
 
 
@@ -157,12 +169,21 @@ def test_the_success_response_is_frappes_message_around_the_envelope(document):
 	message = envelope["properties"]["message"]
 	assert message["required"] == ["status", "data"]
 	assert message["properties"]["status"] == {"const": "success"}
-	assert message["properties"]["data"] == {"type": "object"}
+	assert message["properties"]["data"] == {"$ref": "#/components/schemas/Thing"}
+	thing = document["components"]["schemas"]["Thing"]
+	assert thing["description"] == "A thing as the API shows it."
+	assert thing["required"] == ["name", "title"]
+	assert thing["properties"]["name"]["examples"] == ["THING-0001"]
 	listed = operation(document, list_things, "get")["responses"]["200"]["content"]["application/json"]
 	assert listed["schema"]["properties"]["message"]["properties"]["data"] == {
 		"type": "array",
-		"items": {"type": "object"},
+		"items": {"$ref": "#/components/schemas/Thing"},
 	}
+	greeting = operation(document, hello, "get")["responses"]["200"]["content"]["application/json"]
+	assert greeting["schema"]["properties"]["message"]["properties"]["data"] == {
+		"$ref": "#/components/schemas/Greeting"
+	}
+	assert document["components"]["schemas"]["Greeting"]["required"] == ["greeting"]
 	closed = operation(document, close_thing)["responses"]["200"]["content"]["application/json"]
 	assert closed["schema"]["properties"]["message"]["properties"]["data"] == {"type": "null"}
 	headers = created["201"]["headers"]
@@ -286,19 +307,17 @@ def test_without_a_version_the_document_carries_its_contract_digest_and_names_no
 	assert build_document(SPECS, unversioned)["info"]["version"] != version
 
 
-class Opaque:
-	pass
+def opaque() -> None:
+	"""Answers whatever its caller sent it."""
 
 
-def opaque() -> Opaque:
-	"""Returns an object of its own."""
-
-
-def test_a_return_type_pydantic_cannot_describe_is_any_json():
-	document = build_document([spec(opaque)], INFO)
+def test_an_endpoint_that_opted_out_answers_any_json_and_says_why():
+	document = build_document([spec(opaque, unchecked_response="Echoes the caller's own JSON.")], INFO)
 	validate(document)
 	data = operation(document, opaque)["responses"]["200"]["content"]["application/json"]["schema"]
-	assert data["properties"]["message"]["properties"]["data"] == {}
+	assert data["properties"]["message"]["properties"]["data"] == {
+		"description": "Echoes the caller's own JSON."
+	}
 
 
 class Order(BaseModel):
@@ -314,12 +333,36 @@ def test_models_in_and_out_get_their_own_components():
 	validate(document)
 	prefix = f"{MODULE.replace('.', '_')}_make_order"
 	schemas = document["components"]["schemas"]
-	assert {f"{prefix}.Order", f"{prefix}.Line", f"{prefix}.data.Line"} <= set(schemas)
+	assert {f"{prefix}.Order", f"{prefix}.Line", "Order", "Line"} <= set(schemas)
 	body = operation(document, make_order)["requestBody"]["content"]["application/json"]["schema"]
 	assert body["properties"]["order"] == {"$ref": f"#/components/schemas/{prefix}.Order"}
 	data = operation(document, make_order)["responses"]["200"]["content"]["application/json"]["schema"]
-	out = data["properties"]["message"]["properties"]["data"]
-	assert out["properties"]["lines"]["items"] == {"$ref": f"#/components/schemas/{prefix}.data.Line"}
+	assert data["properties"]["message"]["properties"]["data"] == {"$ref": "#/components/schemas/Order"}
+	assert schemas["Order"]["properties"]["lines"]["items"] == {"$ref": "#/components/schemas/Line"}
+
+
+def other_order() -> "OtherOrder":
+	"""An answer whose model has the same name as make_order's, and other fields."""
+
+
+class OtherOrder(BaseModel):
+	total: float
+
+
+OtherOrder.__name__ = OtherOrder.__qualname__ = "Order"
+
+
+def test_answers_of_different_models_with_one_name_get_their_endpoints_components():
+	document = build_document([spec(make_order), spec(other_order)], INFO)
+	validate(document)
+	schemas = document["components"]["schemas"]
+	prefix = f"{MODULE.replace('.', '_')}_other_order"
+	assert schemas["Order"]["required"] == ["lines"]
+	assert schemas[f"{prefix}.data.Order"]["required"] == ["total"]
+	data = operation(document, other_order)["responses"]["200"]["content"]["application/json"]["schema"]
+	assert data["properties"]["message"]["properties"]["data"] == {
+		"$ref": f"#/components/schemas/{prefix}.data.Order"
+	}
 
 
 def start_job() -> JobAccepted:
@@ -332,4 +375,5 @@ def test_an_endpoint_that_starts_a_job_answers_202_with_its_location():
 	accepted = operation(document, start_job)["responses"]["202"]
 	assert accepted["headers"]["Location"]["required"] is True
 	data = accepted["content"]["application/json"]["schema"]["properties"]["message"]["properties"]["data"]
-	assert data["required"] == ["job_id", "status_url"]
+	assert data == {"$ref": "#/components/schemas/JobAccepted"}
+	assert document["components"]["schemas"]["JobAccepted"]["required"] == ["job_id", "status_url"]

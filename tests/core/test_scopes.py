@@ -4,12 +4,18 @@ import time
 from urllib.parse import unquote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
 
 from my_api_app.core.dispatch import resolve
 from my_api_app.core.scopes import (
+	MAX_SCOPE_LENGTH,
+	SCOPE_PATTERN,
 	Scope,
 	ScopeError,
 	ScopeSet,
+	ScopeText,
 	access_for_ptype,
 	covers,
 	missing_scope,
@@ -467,3 +473,43 @@ def test_an_unclassified_frappe_method_needs_its_exact_scope():
 	exact = ScopeSet(["method:frappe.model.mapper.make_mapped_doc"])
 	assert exact.allows("method:frappe.model.mapper.make_mapped_doc")
 	assert not covers(ScopeSet(["method:frappe.*"]), "method:frappe.model.mapper.make_mapped_doc")
+
+
+# The grammar as the OpenAPI document states it (core.scopes.SCOPE_PATTERN, enforced by pydantic
+# through ScopeText): every string it allows is a canonical scope, and it refuses the rest.
+_scope_text = TypeAdapter(ScopeText)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.from_regex(SCOPE_PATTERN, fullmatch=True).filter(lambda s: len(s) <= MAX_SCOPE_LENGTH))
+def test_every_string_the_schema_allows_is_a_canonical_scope(text):
+	assert _scope_text.validate_python(text) == text
+	assert str(parse_scope(text)) == text
+
+
+@pytest.mark.parametrize(
+	"text",
+	["*", "method:my_api_app.api.orders.*", "method:*_x", "doctype:Sales Invoice:write", "doctype:ToDo:read"],
+)
+def test_the_schema_allows_canonical_scopes(text):
+	assert _scope_text.validate_python(text) == text
+
+
+@pytest.mark.parametrize(
+	"text",
+	[
+		" *",
+		"*\n",
+		"method:",
+		"method:*.*",
+		"method:a..b",
+		"doctype:ToDo:admin",
+		"doctype: ToDo:read",
+		"doctype:To:Do:read",
+		"doctype:ToDo :read",
+		"method:" + "a" * 140,
+	],
+)
+def test_the_schema_refuses_what_is_no_canonical_scope(text):
+	with pytest.raises(ValidationError):
+		_scope_text.validate_python(text)

@@ -53,6 +53,12 @@ class TooManyKeys(frappe.ValidationError):
 	http_status_code = 409
 
 
+class KeyRevoked(frappe.ValidationError):
+	"""The key's state, not the request, is what is wrong: a conflict."""
+
+	http_status_code = 409
+
+
 class APIKey(Document):
 	def autoname(self):
 		self.name = api_key_format.new_key_id()
@@ -113,7 +119,7 @@ class APIKey(Document):
 	def roll(self, overlap_minutes: int) -> str:
 		"""A new secret; the current one keeps working for ``overlap_minutes``. Returns the secret."""
 		if self.revoked:
-			frappe.throw(_("A revoked key cannot be rolled."), frappe.ValidationError)
+			frappe.throw(_("A revoked key cannot be rolled."), KeyRevoked)
 		if not 0 <= overlap_minutes <= MAX_OVERLAP_MINUTES:
 			frappe.throw(
 				_("The overlap must be between 0 and {0} minutes.").format(MAX_OVERLAP_MINUTES),
