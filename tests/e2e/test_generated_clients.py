@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from e2e_site import Site, skip_unless_live_site
+from js_packages import JS_DIR, ensure_installed
 
 skip_unless_live_site()
 
-JS_DIR = Path(__file__).resolve().parent / "js"
 DOCUMENT = "/api/method/my_api_app.api.openapi.document"
 PACKAGE = "generated_api_client"
 NPM_TOOLS = ("openapi-typescript", "typescript")
@@ -156,30 +156,7 @@ def test_a_generated_python_client_reads_typed_answers(client_module, member):
 @pytest.fixture(scope="module")
 def npm_tools() -> Path:
 	"""tests/e2e/js with the pinned openapi-typescript and typescript installed (npm ci)."""
-	lock = json.loads((JS_DIR / "package-lock.json").read_text())["packages"]
-
-	def installed(tool: str) -> bool:
-		manifest = JS_DIR / "node_modules" / tool / "package.json"
-		return (
-			manifest.exists()
-			and json.loads(manifest.read_text())["version"] == lock[f"node_modules/{tool}"]["version"]
-		)
-
-	if not all(map(installed, NPM_TOOLS)):
-		npm = shutil.which("npm")
-		if not npm:
-			pytest.fail(
-				"npm is not installed: it installs openapi-typescript (npm ci in tests/e2e/js)", pytrace=False
-			)
-		result = subprocess.run(
-			[npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-			cwd=JS_DIR,
-			capture_output=True,
-			text=True,
-			timeout=600,
-		)
-		assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-	return JS_DIR / "node_modules" / ".bin"
+	return ensure_installed(*NPM_TOOLS) / ".bin"
 
 
 def test_generated_typescript_types_check_a_client(document_file, npm_tools, tmp_path):

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 from e2e_site import Site, make_user, skip_unless_live_site
+from js_packages import JS_DIR, ensure_installed, locked_version
 
 skip_unless_live_site()
 
-JS_DIR = Path(__file__).resolve().parent / "js"
 SCRIPT = JS_DIR / "sdk_client.mjs"
 HELLO = "my_api_app.api.public.hello"
 LIST_OPEN = "my_api_app.api.todos.list_open"
@@ -29,8 +29,7 @@ WHOAMI = "my_api_app.api.auth.whoami"
 
 
 def locked_sdk_version() -> str:
-	lock = json.loads((JS_DIR / "package-lock.json").read_text())
-	return lock["packages"]["node_modules/frappe-js-sdk"]["version"]
+	return locked_version("frappe-js-sdk")
 
 
 @pytest.fixture(scope="session")
@@ -38,24 +37,7 @@ def node() -> str:
 	path = shutil.which("node")
 	if not path:
 		pytest.fail("node is not installed: the frappe-js-sdk tests need Node.js 20 or newer", pytrace=False)
-	installed = JS_DIR / "node_modules" / "frappe-js-sdk" / "package.json"
-	if not installed.exists() or json.loads(installed.read_text())["version"] != locked_sdk_version():
-		npm = shutil.which("npm")
-		if not npm:
-			pytest.fail(
-				"npm is not installed: it installs frappe-js-sdk (npm ci in tests/e2e/js)", pytrace=False
-			)
-		result = subprocess.run(
-			[npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-			cwd=JS_DIR,
-			capture_output=True,
-			text=True,
-			timeout=600,
-		)
-		if result.returncode != 0:
-			pytest.fail(
-				f"npm ci in {JS_DIR} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}", pytrace=False
-			)
+	ensure_installed("frappe-js-sdk")
 	return path
 
 
