@@ -12,6 +12,7 @@ from frappe.tests.utils import FrappeTestCase
 
 from my_api_app.openapi import document as openapi_document
 from my_api_app.testing import api_request, make_api_user
+from my_api_app.tests.durable_webhook import insert_durable_webhook
 from my_api_app.toolkit.registry import ENDPOINTS
 
 DOCUMENT = "/api/method/my_api_app.api.openapi.document"
@@ -128,23 +129,7 @@ class OpenAPIDocumentTestCase(FrappeTestCase):
 		"""Only the code's contract is public: no app versions, and the webhook event types (the
 		site's configuration, naming the DocTypes behind them) only for those who may read
 		Webhooks, through the API itself too."""
-		frappe.local.conf["my_api_app_webhook_allowed_networks"] = ["127.0.0.1/32"]
-		try:
-			webhook = frappe.get_doc(
-				{
-					"doctype": "Webhook",
-					"__newname": f"test-openapi-{frappe.generate_hash(length=6)}",
-					"webhook_doctype": "Note",
-					"webhook_docevent": "on_update",
-					"request_url": "http://127.0.0.1:9/hook",
-					"request_structure": "JSON",
-					"webhook_json": "{}",
-					"enabled": 1,
-					"durable_delivery": 1,
-				}
-			).insert()
-		finally:
-			frappe.local.conf.pop("my_api_app_webhook_allowed_networks")
+		webhook = insert_durable_webhook(f"test-openapi-{frappe.generate_hash(length=6)}")
 		frappe.db.commit()
 		self.addCleanup(self._delete, webhook.name)
 		openapi_document.clear_cache()

@@ -39,6 +39,7 @@ from my_api_app.inbound_webhooks import sources
 from my_api_app.rate_limits import rules
 from my_api_app.request_log import buffer, settings
 from my_api_app.testing import api_request, make_api_user
+from my_api_app.tests import rq_scan
 from my_api_app.tests.webhook_receiver import Receiver
 from my_api_app.toolkit import committed_cache
 from my_api_app.webhooks import sending, transport
@@ -92,28 +93,8 @@ def log_files() -> list[str]:
 
 
 def rq_jobs() -> dict[str, bytes]:
-	"""Every RQ job hash in the queue Redis, as bytes to search: each field as RQ stored it, then
-	zlib-decompressed where it is compressed (``data``, ``exc_info``), then the ``repr`` of what
-	the decompressed bytes unpickle to (``data``: function, args, kwargs)."""
-	connection = get_redis_conn()
-	jobs = {}
-	for key in connection.scan_iter(match=b"rq:job:*", count=1000):
-		if connection.type(key) != b"hash":
-			continue  # rq:job:<id>:dependents and the like
-		parts = []
-		for value in connection.hgetall(key).values():
-			parts.append(value)
-			try:
-				value = zlib.decompress(value)
-			except zlib.error:
-				continue
-			parts.append(value)
-			try:
-				parts.append(repr(pickle.loads(value)).encode())
-			except Exception as error:  # a job of another app whose classes are not importable here
-				parts.append(f"<not unpickled: {error!r}>".encode())
-		jobs[key.decode()] = b"\n".join(parts)
-	return jobs
+	"""Every RQ job of the bench's queue Redis (``rq_scan.rq_jobs``)."""
+	return rq_scan.rq_jobs(get_redis_conn())
 
 
 class TestSecretScans(FrappeTestCase):

@@ -18,6 +18,7 @@ from my_api_app.api_keys import store, tokens
 from my_api_app.core import api_key_format, webhook_signing
 from my_api_app.patches import encrypt_api_key_hashes, move_webhook_signing_secrets
 from my_api_app.testing import api_request, make_api_user
+from my_api_app.tests.durable_webhook import insert_durable_webhook
 from my_api_app.webhooks import config
 
 MANAGER = "secrets-manager@example.com"
@@ -41,23 +42,7 @@ class TestStoredSecrets(FrappeTestCase):
 		key.roll(60)  # a previous hash too
 		cls.key, cls.key_secret = key.name, key._plaintext_secret
 
-		frappe.local.conf["my_api_app_webhook_allowed_networks"] = ["127.0.0.1/32"]
-		try:
-			webhook = frappe.get_doc(
-				{
-					"doctype": "Webhook",
-					"__newname": f"test-secrets-{frappe.generate_hash(length=6)}",
-					"webhook_doctype": "Note",
-					"webhook_docevent": "on_update",
-					"request_url": "http://127.0.0.1:9/hook",
-					"request_structure": "JSON",
-					"webhook_json": "{}",
-					"enabled": 1,
-					"durable_delivery": 1,
-				}
-			).insert()
-		finally:
-			frappe.local.conf.pop("my_api_app_webhook_allowed_networks")
+		webhook = insert_durable_webhook(f"test-secrets-{frappe.generate_hash(length=6)}")
 		config.rotate_secret(webhook)  # a previous secret too
 		cls.webhook = webhook.name
 		signing = frappe.db.get_value(config.SECRETS, {"webhook": webhook.name})

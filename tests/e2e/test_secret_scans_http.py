@@ -28,8 +28,9 @@ from e2e_site import Site, skip_unless_live_site
 
 skip_unless_live_site()
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's core (no frappe)
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout (core, tests.rq_scan: no frappe)
 from my_api_app.core.webhook_signing import new_secret, sign
+from my_api_app.tests import rq_scan
 
 WHOAMI = "/api/method/my_api_app.api.auth.whoami"
 LIMITED = "/api/method/my_api_app.tests.endpoints.limited_in_code"
@@ -110,27 +111,9 @@ def rows(admin: Site, doctype: str, **params) -> list[dict]:
 
 
 def rq_jobs(bench: Path) -> dict[str, bytes]:
-	"""Every RQ job hash: each field as stored, zlib-decompressed, and its pickle's repr."""
+	"""Every RQ job of the bench's queue Redis (``rq_scan.rq_jobs``)."""
 	config = json.loads((bench / "sites" / "common_site_config.json").read_text())
-	connection = redis.Redis.from_url(config["redis_queue"])
-	jobs = {}
-	for key in connection.scan_iter(match=b"rq:job:*", count=1000):
-		if connection.type(key) != b"hash":
-			continue
-		parts = []
-		for value in connection.hgetall(key).values():
-			parts.append(value)
-			try:
-				value = zlib.decompress(value)
-			except zlib.error:
-				continue
-			parts.append(value)
-			try:
-				parts.append(repr(pickle.loads(value)).encode())
-			except Exception as error:  # needs frappe's classes, which this venv does not have
-				parts.append(f"<not unpickled: {error!r}>".encode())
-		jobs[key.decode()] = b"\n".join(parts)
-	return jobs
+	return rq_scan.rq_jobs(redis.Redis.from_url(config["redis_queue"]))
 
 
 @pytest.fixture(scope="module")
