@@ -21,6 +21,8 @@ after_migrate = [
 	# OpenAPI: the cached document is rebuilt from the new code on its next request.
 	"my_api_app.openapi.document.clear_cache",
 ]
+# While the app's tests run, the test suites' endpoints and the examples exist in that process.
+before_tests = ["my_api_app.tests.before_tests"]
 before_uninstall = [
 	"my_api_app.request_log.settings.before_uninstall",
 	"my_api_app.webhooks.custom_fields.uninstall",
@@ -31,7 +33,7 @@ before_uninstall = [
 before_request = ["my_api_app.request_flow.before_request"]
 after_request = ["my_api_app.request_flow.after_request"]
 # Inside Frappe's validate_auth, once every kind of credential has set the user.
-auth_hooks = ["my_api_app.rate_limits.enforcement.enforce"]
+auth_hooks = ["my_api_app.request_flow.after_authentication"]
 
 # API Keys are their users' own; DocType scopes of keys and tokens hold for every DocType.
 has_permission = {
@@ -44,10 +46,12 @@ permission_query_conditions = {
 	"API Key Scope": "my_api_app.api_keys.permissions.api_key_scope_query_conditions",
 	"*": "my_api_app.api_keys.permissions.scoped_query_conditions",
 }
-# Frappe 15's get_count and toggle_like check nothing: for the app's DocTypes they do.
+# Frappe 15's get_count and toggle_like check nothing: here they check for every DocType.
 override_whitelisted_methods = {
 	"frappe.client.get_count": "my_api_app.app_doctypes.get_count",
 	"frappe.desk.like.toggle_like": "my_api_app.app_doctypes.toggle_like",
+	# a password change that logs out every session also stops the user's access tokens
+	"frappe.core.doctype.user.user.update_password": "my_api_app.api_keys.password_change.update_password",
 }
 
 # Durable webhooks: Webhook's own checks, and every document event may become a delivery.
@@ -65,6 +69,8 @@ doc_events = {
 	},
 	# The request log's switch is cached; a change is seen from the next request after commit.
 	"System Settings": {"on_update": "my_api_app.request_log.settings.forget"},
+	# A new password saved with "Log out from all sessions" stops the user's access tokens.
+	"User": {"on_update": "my_api_app.api_keys.password_change.on_user_update"},
 	"Webhook": {
 		"validate": "my_api_app.webhooks.config.validate_webhook",
 		# a durable webhook's signing secret is made at its first durable save, shown in that

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 import frappe
 from pydantic import BaseModel, Field
 
-from my_api_app.api_keys import permissions, principal, store, tokens
+from my_api_app.api_keys import permissions, principal, reauthentication, store, tokens
 from my_api_app.core.jwt_tokens import MAX_TOKEN_LENGTH, TOKEN_PATTERN
 from my_api_app.core.scopes import ScopeText, covers
 from my_api_app.toolkit import Forbidden, NotFound, Unauthenticated, endpoint
@@ -60,6 +60,12 @@ class Caller(BaseModel):
 	api_key: ApiKeyName | None
 	scopes: list[str] | None = Field(description="The credential's scopes (none for `frappe`).")
 	token_expires_at: int | None = Field(description="For a token: when it expires, in Unix seconds.")
+
+
+class PasswordConfirmed(BaseModel):
+	"""Until when this session may create and roll API keys."""
+
+	valid_until: int = Field(description="Unix seconds: 5 minutes from now.", examples=[1767225600])
 
 
 class SigningKeyRotated(BaseModel):
@@ -150,6 +156,15 @@ def whoami() -> Caller:
 		"scopes": list(caller.scopes.strings) if caller else None,
 		"token_expires_at": caller.token_expires_at if caller else None,
 	}
+
+
+@endpoint(methods="POST")
+def confirm_password(password: Annotated[str, Field(min_length=1, max_length=512)]) -> PasswordConfirmed:
+	"""Confirm the session user's password: for the next 5 minutes this session may create and
+	roll API keys. A wrong password counts as a failed login (the brute-force guard: 429 with
+	``Retry-After`` past its limit). Requests authenticated by a key or token need no
+	confirmation (403 here)."""
+	return {"valid_until": reauthentication.confirm(password)}
 
 
 @endpoint(methods="POST", roles=["System Manager"])

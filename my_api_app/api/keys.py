@@ -13,10 +13,11 @@ import frappe
 from frappe.utils import get_system_timezone, now_datetime
 from pydantic import BaseModel, Field
 
-from my_api_app.api_keys import permissions
+from my_api_app.api_keys import permissions, reauthentication
 from my_api_app.core import scopes as scope_rules
 from my_api_app.core.api_key_format import KeyId
 from my_api_app.core.client_ip import NetworkText
+from my_api_app.my_api_app.doctype.api_key.api_key import issue_secret
 from my_api_app.toolkit import Conflict, NotFound, endpoint
 from my_api_app.toolkit.response_types import SiteDateTime
 
@@ -44,7 +45,7 @@ class ApiKey(BaseModel):
 	revoked_at: SiteDateTime | None
 	revocation_reason: str | None
 	creation: SiteDateTime
-	scopes: list[str] = Field(examples=[["method:my_api_app.api.orders.*", "doctype:ToDo:read"]])
+	scopes: list[str] = Field(examples=[["method:my_api_app.examples.orders.*", "doctype:ToDo:read"]])
 
 
 class ApiKeyWithSecret(ApiKey):
@@ -88,6 +89,10 @@ def create_key(
 ) -> ApiKeyWithSecret:
 	"""Create an API key. The response holds the secret: it is never shown again.
 
+	From a session (not a key or token), the user must have confirmed their password within
+	the last 5 minutes (``my_api_app.api.auth.confirm_password``), else 403
+	``reauthentication_required``.
+
 	``scopes``: ``*``, ``method:<pattern>`` or ``doctype:<DocType>:<read|write|create|delete>``.
 	``expires_at`` defaults to 90 days from now; ``never_expires`` is for System Managers.
 	``allowed_ip_ranges``: addresses or CIDR ranges (IPv4, IPv6; host bits are cleared); empty
@@ -95,9 +100,11 @@ def create_key(
 	A ``user`` or a scope's DocType that does not exist is a 404; an ``expires_at`` already past
 	a 409.
 	"""
+	reauthentication.require_recent_password()
 	_check_named_documents(scopes, user)
 	if expires_at is not None and _system_time(expires_at) <= now_datetime():
 		raise Conflict("expires_at is not in the future (by the server's clock).")
+	secret, issue = issue_secret()
 	doc = frappe.get_doc(
 		{
 			"doctype": "API Key",
@@ -108,8 +115,9 @@ def create_key(
 			"allowed_ip_ranges": "\n".join(allowed_ip_ranges),
 			"scopes": [{"scope": scope} for scope in scopes],
 		}
-	).insert()
-	secret = doc._plaintext_secret
+	)
+	doc.flags.secret_issue = issue
+	doc.insert()
 	return {**describe(doc), "secret": secret, "authorization": f"token {doc.name}:{secret}"}
 
 
@@ -128,10 +136,13 @@ def roll_secret(
 	api_key: KeyId, overlap_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] = 60
 ) -> ApiKeyWithSecret:
 	"""Give the key a new secret. The old one keeps working for ``overlap_minutes`` (default 60,
-	0 stops it at once). The response holds the new secret: it is never shown again."""
+	0 stops it at once). The response holds the new secret: it is never shown again. A session
+	must have confirmed its password within 5 minutes, as for ``create_key``."""
+	reauthentication.require_recent_password()
 	doc = frappe.get_doc("API Key", api_key, for_update=True)
 	permissions.check_may_manage_key(doc)
-	secret = doc.roll(overlap_minutes)
+	secret, issue = issue_secret()
+	doc.roll(overlap_minutes, issue)
 	return {**describe(doc), "secret": secret, "authorization": f"token {doc.name}:{secret}"}
 
 
@@ -142,6 +153,24 @@ def revoke_key(api_key: KeyId, reason: Label) -> ApiKey:
 	permissions.check_may_manage_key(doc)
 	doc.revoke(reason)
 	return describe(doc)
+
+
+class RevokedKeys(BaseModel):
+	"""The keys revoked."""
+
+	revoked: list[KeyId]
+
+
+@endpoint(methods="POST")
+def revoke_user_keys(user: Annotated[str, Field(min_length=1, max_length=140)], reason: Label) -> RevokedKeys:
+	"""Revoke every key of ``user`` that is not revoked yet (the user themselves, or a System
+	Manager). A user who is not yours to manage is the same 404 as one that does not exist."""
+	if not frappe.db.exists("User", user) or not permissions.may_manage_key(user):
+		raise NotFound(f"No user {user}.")
+	names = frappe.get_all("API Key", filters={"user": user, "revoked": 0}, pluck="name", order_by="creation")
+	for name in names:
+		frappe.get_doc("API Key", name, for_update=True).revoke(reason)
+	return {"revoked": names}
 
 
 def describe(doc) -> dict:

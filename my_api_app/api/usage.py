@@ -21,7 +21,7 @@ class UsageWindow(BaseModel):
 
 
 class PathUsage(BaseModel):
-	path: str = Field(examples=["/api/method/my_api_app.api.orders.create_order"])
+	path: str = Field(examples=["/api/method/my_api_app.examples.orders.create_order"])
 	requests: int = Field(ge=0)
 	errors: int = Field(ge=0)
 

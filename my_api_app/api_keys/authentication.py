@@ -8,8 +8,8 @@ consumed ``Authorization`` header out of the WSGI environ so ``validate_auth`` f
 left to judge. Every other credential (Frappe's User keys, OAuth bearer tokens, session
 cookies) is not touched and Frappe handles it exactly as before.
 
-Failures raise an ``ApiError`` (which carries its status) and note it, so ``after_request``
-answers it with the structured body on any path. All 401 cases say the same thing and do the same hashing work.
+Failures raise an ``ApiError``, which the request flow answers with the structured body on any
+path (``error_response.refuse``). All 401 cases say the same thing and do the same hashing work.
 
 The header value never sits in a variable here, and the parsed credentials hold the secret or
 token as a ``core.secret.Secret``: a 500 while they are in a frame (a database or Redis
@@ -21,10 +21,10 @@ from frappe.utils import now_datetime
 
 from my_api_app.api_keys import store, tokens
 from my_api_app.api_keys.principal import Principal, missing_scope_error
-from my_api_app.core import api_key_format, client_ip, dispatch
+from my_api_app.core import api_key_format, client_ip, closed_world
 from my_api_app.core.api_key_format import ApiKeyCredentials, BearerToken
-from my_api_app.core.errors import ApiError, Forbidden, Unauthenticated
-from my_api_app.core.scopes import ScopeSet, missing_scope
+from my_api_app.core.errors import Forbidden, Unauthenticated
+from my_api_app.core.scopes import ScopeSet
 from my_api_app.toolkit import request_context
 
 INVALID_CREDENTIALS = "The credentials are not valid: unknown, wrong, expired or revoked."
@@ -34,16 +34,12 @@ TOKEN_EXCHANGE_METHOD = "my_api_app.api.auth.issue_token"
 
 def authenticate(state: request_context.ApiRequest) -> None:
 	"""before_request hook."""
-	credentials = api_key_format.parse_authorization(frappe.get_request_header("Authorization"))
-	if credentials is None:
+	credential = state.credential
+	if credential is None or credential.ours is None:
 		return
-	try:
-		principal = _verify(credentials)
-		_check_address(principal, state.client_ip)
-		_check_scope(principal, state.call)
-	except ApiError as error:
-		request_context.note_error(error)
-		raise
+	principal = _verify(credential.ours)
+	_check_address(principal, state.client_ip)
+	_check_scope(principal, state)
 	form_dict = frappe.local.form_dict
 	frappe.set_user(principal.user)  # as Frappe's own key login does; it resets form_dict
 	frappe.local.form_dict = form_dict
@@ -88,15 +84,14 @@ def _check_address(principal: Principal, address: str | None) -> None:
 		raise Forbidden(f"User {principal.user} may not sign in from {address}.", title="Address not allowed")
 
 
-def _check_scope(principal: Principal, call: dispatch.Call) -> None:
-	"""Against the call Frappe will run (``ApiRequest.call``), whatever the path."""
-	if principal.kind == "api_key" and call.kind == dispatch.METHOD and call.method == TOKEN_EXCHANGE_METHOD:
+def _check_scope(principal: Principal, state: request_context.ApiRequest) -> None:
+	"""The closed world (``core.closed_world``): only what the request is proven to reach
+	(``ApiRequest.reach``) inside the credential's scopes runs, whatever the path or spelling."""
+	if principal.scopes.is_full:
 		return
-	needed = missing_scope(principal.scopes, call, frappe.local.form_dict, _report_doctype)
+	reach = state.reach
+	if principal.kind == "api_key" and reach.endpoint == TOKEN_EXCHANGE_METHOD:
+		return
+	needed = closed_world.missing_scope(principal.scopes, reach)
 	if needed is not None:
-		raise missing_scope_error(needed)
-
-
-def _report_doctype(report: str) -> str | None:
-	"""What a Report reads (its ``ref_doctype``), for the scope of ``frappe.desk.query_report``."""
-	return frappe.db.get_value("Report", report, "ref_doctype", cache=True)
+		raise missing_scope_error(needed, reach.unprovable)

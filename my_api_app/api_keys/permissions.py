@@ -15,6 +15,7 @@ import frappe
 from my_api_app.api_keys import principal
 from my_api_app.core.errors import NotFound
 from my_api_app.core.scopes import access_for_ptype
+from my_api_app.toolkit import frappe_compat
 
 
 def is_key_admin(user: str | None = None) -> bool:
@@ -36,10 +37,16 @@ def check_may_manage_key(doc) -> None:
 
 
 def api_key_has_permission(doc, ptype: str, user: str) -> bool | None:
-	"""A user's own keys; a System Manager's are everyone's."""
+	"""A user's own keys; a System Manager's are everyone's. Someone else's key is the same
+	404 as one that does not exist (a key id answers nothing about whose it is)."""
 	if not doc.user or may_manage_key(doc.user, user):
-		return None
-	raise frappe.PermissionError(f"API Key {doc.name} is not yours.")
+		return frappe_compat.NO_OPINION
+	if doc.is_new():
+		raise frappe.PermissionError("You can only create API keys for yourself.")
+	stored_user = frappe.db.get_value("API Key", doc.name, "user")
+	if stored_user and may_manage_key(stored_user, user):
+		raise frappe.PermissionError("An API key cannot be handed to another user.")
+	raise frappe.DoesNotExistError(f"API Key {doc.name} not found.")
 
 
 def api_key_query_conditions(user: str, doctype: str | None = None) -> str:
@@ -60,21 +67,23 @@ def api_key_scope_query_conditions(user: str, doctype: str | None = None) -> str
 
 
 def scoped_has_permission(doc, ptype: str, user: str) -> bool | None:
-	"""has_permission hook for every DocType: refuse what the credential's scopes do not cover."""
+	"""has_permission hook for every DocType: refuse what the credential's scopes do not cover,
+	whichever user the check is for (code that asks on another user's behalf, as a report for
+	another user does, still serves this credential's request)."""
 	caller = principal.current()
-	if caller is None or caller.scopes.is_full or user != caller.user:
-		return None
+	if caller is None or caller.scopes.is_full:
+		return frappe_compat.NO_OPINION
 	access = access_for_ptype(ptype)
 	if caller.scopes.allows_doctype(doc.doctype, access):
-		return None
+		return frappe_compat.NO_OPINION
 	raise principal.missing_scope_error(f"doctype:{doc.doctype}:{access}")
 
 
 def scoped_query_conditions(user: str, doctype: str | None = None) -> str:
 	"""permission_query_conditions hook for every DocType: a list the scopes do not cover is
-	refused with 403 naming the scope, rather than answered empty."""
+	refused with 403 naming the scope, rather than answered empty, for whichever user."""
 	caller = principal.current()
-	if caller is None or caller.scopes.is_full or user != caller.user or doctype is None:
+	if caller is None or caller.scopes.is_full or doctype is None:
 		return ""
 	if caller.scopes.allows_doctype(doctype, "read"):
 		return ""

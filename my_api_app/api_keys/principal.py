@@ -35,10 +35,10 @@ def current() -> Principal | None:
 	return state.principal if state else None
 
 
-def missing_scope_error(scope: str) -> MissingScope:
-	"""403 naming the scope the credential lacks; noted, so that a PermissionError Frappe
-	raises for it later is answered with this body."""
-	error = MissingScope(scope)
+def missing_scope_error(scope: str, reason: str | None = None) -> MissingScope:
+	"""403 naming the scope the credential lacks (and why, when the call needs full access);
+	noted, so that a PermissionError Frappe raises for it later is answered with this body."""
+	error = MissingScope(scope, reason)
 	request_context.note_error(error)
 	return error
 

@@ -47,6 +47,7 @@ class KeyRecord:
 	revoked: bool
 	allowed_networks: tuple
 	scopes: tuple[str, ...]
+	tokens_valid_after: datetime | None = None  # tokens issued before it no longer work
 
 	def usable(self, now: datetime) -> bool:
 		"""Enabled, not revoked and not expired."""
@@ -105,7 +106,7 @@ def _load(key_id: str) -> dict:
 	across code versions. The hashes stay encrypted (``secret_hash`` decrypts one)."""
 	rows = committed_cache.latest_rows(
 		"""select k.name, k.user, k.previous_secret_valid_until, k.expires_at, k.never_expires,
-			k.enabled, k.revoked, k.allowed_ip_ranges,
+			k.enabled, k.revoked, k.allowed_ip_ranges, k.tokens_valid_after,
 			current.password as secret_hash, previous.password as previous_secret_hash
 		from `tabAPI Key` k
 		left join `__Auth` current on current.doctype = 'API Key' and current.name = k.name
@@ -138,6 +139,7 @@ def _load(key_id: str) -> dict:
 		"revoked": bool(row.revoked),
 		"allowed_networks": networks,
 		"scopes": tuple(sorted(scopes)),
+		"tokens_valid_after": _datetime(row.tokens_valid_after),
 	}
 
 

@@ -17,7 +17,7 @@ OWNER = "keys-owner@example.com"
 OTHER = "keys-other@example.com"
 MANAGER = "keys-manager@example.com"
 WHOAMI = "/api/method/my_api_app.api.auth.whoami"
-HELLO = "/api/method/my_api_app.api.public.hello"
+HELLO = "/api/method/my_api_app.examples.public.hello"
 ALL_DOCTYPE = ("doctype:ToDo:read", "doctype:ToDo:create", "doctype:ToDo:write")
 
 
@@ -42,10 +42,17 @@ class APIKeyTestCase(FrappeTestCase):
 		cls.manager_frappe_key = make_api_user(MANAGER, roles=("System Manager",))
 
 	def setUp(self):
+		# the guard's counts are the suite's own: a test starts with none (they are cleared
+		# again after it), whatever the site's limits are
+		frappe.cache.delete_keys("my_api_app:auth_failures:")
 		frappe.db.delete("API Key", {"user": ("in", [OWNER, OTHER, MANAGER])})
 		frappe.db.delete("API Key Scope", {"parent": ("not in", frappe.get_all("API Key", pluck="name"))})
 		frappe.db.set_value("User", OWNER, {"enabled": 1, "restrict_ip": None})
 		frappe.db.commit()
+
+	def tearDown(self):
+		frappe.cache.delete_keys("my_api_app:auth_failures:")
+		super().tearDown()
 
 	def create_key(self, scopes=("*",), caller=None, **fields) -> tuple[str, str, dict]:
 		"""A key for the caller (default: OWNER's Frappe key), created over HTTP."""
@@ -95,36 +102,43 @@ class TestKeyLifecycle(APIKeyTestCase):
 		self.assertEqual(read.status_code, 200)
 		self.assertNotIn("secret_hash", read.get_json()["data"])
 
-	def test_client_cannot_set_server_fields(self):
-		response = api_request(
-			"POST",
-			"/api/resource/API Key",
-			json={
-				"label": "sneaky",
-				"scopes": [{"scope": "*"}],
-				"secret_hash": "sha256$00",
-				"revoked": 1,
-				"last_used_ip": "1.2.3.4",
-			},
-			auth=self.owner_frappe_key,
-		)
-		self.assertEqual(response.status_code, 200, response.get_json())
-		data = response.get_json()["data"]
-		self.assertTrue(api_key_format.is_well_formed_secret(data["__onload"]["secret"]))
-		self.assertNotIn("secret_hash", data)
-		key = data["name"]
+	def test_keys_are_made_only_where_the_secret_is_shown(self):
+		"""Every generic route that inserts a document is refused for API Key: the secret exists
+		only in create_key's answer, never on the document (so no webhook or hook renders it)."""
+		before = frappe.db.count("API Key")
+		doc = {
+			"doctype": "API Key",
+			"label": "sneaky",
+			"scopes": [{"scope": "*"}],
+			"secret_hash": "sha256$00",
+		}
+		for method, path, body in [
+			("POST", "/api/resource/API Key", doc),
+			("POST", "/api/v2/document/API Key", doc),
+			("POST", "/api/method/frappe.client.insert", {"doc": doc}),
+			(
+				"POST",
+				"/api/method/frappe.desk.form.save.savedocs",
+				{"doc": frappe.as_json(doc), "action": "Save"},
+			),
+		]:
+			response = api_request(method, path, json=body, auth=self.owner_frappe_key)
+			self.assertEqual(response.status_code, 403, (path, response.get_data(as_text=True)))
+			self.assertNotIn("mas_", response.get_data(as_text=True))
 		frappe.db.commit()
+		self.assertEqual(frappe.db.count("API Key"), before)
+
+	def test_client_cannot_set_server_fields(self):
+		key, secret, _ = self.create_key()
 		doc = frappe.get_doc("API Key", key)
-		self.assertNotEqual(store.stored_hash(key, "secret_hash"), "sha256$00")
-		self.assertFalse(doc.revoked)
-		self.assertFalse(doc.last_used_ip)
 		response = api_request(
 			"PUT",
 			f"/api/resource/API Key/{key}",
-			json={"secret_hash": "sha256$00", "revoked": 1, "label": "renamed"},
+			json={"secret_hash": "sha256$00", "revoked": 1, "label": "renamed", "tokens_valid_after": None},
 			auth=self.owner_frappe_key,
 		)
 		self.assertEqual(response.status_code, 200)
+		self.assertNotIn("secret", response.get_json()["data"].get("__onload") or {})
 		response = api_request(
 			"PUT", f"/api/resource/API Key/{key}", json={"user": OTHER}, auth=self.owner_frappe_key
 		)
@@ -132,9 +146,7 @@ class TestKeyLifecycle(APIKeyTestCase):
 		frappe.db.commit()
 		doc.reload()
 		self.assertEqual((doc.label, doc.user, doc.revoked), ("renamed", OWNER, 0))
-		self.assertEqual(
-			store.stored_hash(key, "secret_hash"), api_key_format.hash_secret(data["__onload"]["secret"])
-		)
+		self.assertEqual(store.stored_hash(key, "secret_hash"), api_key_format.hash_secret(secret))
 
 	def test_default_expiry_is_90_days_and_never_is_for_system_managers(self):
 		_key, _, data = self.create_key()
@@ -162,13 +174,19 @@ class TestKeyLifecycle(APIKeyTestCase):
 		)
 		self.assertStructured(response, response.get_json(), 403)
 		key, _, _ = self.create_key()
-		response = api_request(
-			"POST",
-			"/api/method/my_api_app.api.keys.revoke_key",
-			json={"api_key": key, "reason": "not yours"},
-			auth=self.other_frappe_key,
-		)
-		self.assertStructured(response, response.get_json(), 403)
+		# someone else's key is the same 404 as one that does not exist, on every route
+		missing = "mak_" + "A" * 20
+		for name in (key, missing):
+			for method, path, body in [
+				("POST", "/api/method/my_api_app.api.keys.revoke_key", {"api_key": name, "reason": "x"}),
+				("POST", "/api/method/my_api_app.api.keys.roll_secret", {"api_key": name}),
+				("GET", "/api/method/my_api_app.api.usage.key_usage", {"api_key": name}),
+				("GET", f"/api/resource/API Key/{name}", None),
+			]:
+				kwargs = {"json": body} if method == "POST" else {"query": body}
+				response = api_request(method, path, auth=self.other_frappe_key, **kwargs)
+				self.assertStructured(response, response.get_json(), 404)
+				self.assertNotIn("yours", response.get_data(as_text=True))
 		listed = api_request("GET", "/api/method/my_api_app.api.keys.list_keys", auth=self.other_frappe_key)
 		self.assertNotIn(key, listed.get_data(as_text=True))
 		listed = api_request("GET", "/api/method/my_api_app.api.keys.list_keys", auth=self.manager_frappe_key)
@@ -447,11 +465,11 @@ class TestScopes(APIKeyTestCase):
 		key, secret, _ = self.create_key(scopes=["method:my_api_app.api.auth.*"])
 		self.assertEqual(self.call(WHOAMI, token_header(key, secret))[0].status_code, 200)
 		response, body = self.call(HELLO, token_header(key, secret))
-		self.assertMissingScope(response, body, "method:my_api_app.api.public.hello")
+		self.assertMissingScope(response, body, "method:my_api_app.examples.public.hello")
 		response, body = self.call(
-			"/", token_header(key, secret), method="POST", data={"cmd": "my_api_app.api.public.hello"}
+			"/", token_header(key, secret), method="POST", data={"cmd": "my_api_app.examples.public.hello"}
 		)
-		self.assertMissingScope(response, body, "method:my_api_app.api.public.hello")
+		self.assertMissingScope(response, body, "method:my_api_app.examples.public.hello")
 
 	def test_doctype_scopes_on_resource_routes(self):
 		key, secret, _ = self.create_key(scopes=["doctype:ToDo:read"])
@@ -493,14 +511,14 @@ class TestScopes(APIKeyTestCase):
 		self.assertFalse(frappe.db.exists("ToDo", {"description": "not allowed"}))
 
 	def test_toolkit_endpoint_needs_method_and_doctype_scopes(self):
-		path = "/api/method/my_api_app.api.todos.close"
-		key, secret, _ = self.create_key(scopes=["method:my_api_app.api.todos.*", "doctype:ToDo:read"])
+		path = "/api/method/my_api_app.examples.todos.close"
+		key, secret, _ = self.create_key(scopes=["method:my_api_app.examples.todos.*", "doctype:ToDo:read"])
 		response, body = self.call(
 			path, token_header(key, secret), method="POST", json={"name": self.todo.name}
 		)
 		self.assertMissingScope(response, body, "doctype:ToDo:write")
 		self.assertEqual(frappe.db.get_value("ToDo", self.todo.name, "status"), "Open")
-		key, secret, _ = self.create_key(scopes=["method:my_api_app.api.todos.*", *ALL_DOCTYPE])
+		key, secret, _ = self.create_key(scopes=["method:my_api_app.examples.todos.*", *ALL_DOCTYPE])
 		response, body = self.call(
 			path, token_header(key, secret), method="POST", json={"name": self.todo.name}
 		)

@@ -8,6 +8,7 @@ from frappe.utils import now_datetime
 
 from my_api_app.api_keys.expiry_notices import send_expiry_notices
 from my_api_app.testing import make_api_user
+from my_api_app.tests.factories import make_api_key
 
 OWNER = "expiry-owner@example.com"
 
@@ -19,9 +20,7 @@ class TestExpiryNotices(FrappeTestCase):
 		make_api_user(OWNER)
 
 	def key(self, **fields) -> str:
-		doc = frappe.get_doc(
-			{"doctype": "API Key", "label": "expiring", "user": OWNER, "scopes": [{"scope": "*"}], **fields}
-		).insert(ignore_permissions=True)
+		doc, _ = make_api_key(OWNER, label="expiring", **fields)
 		self.addCleanup(frappe.delete_doc, "API Key", doc.name, force=True, ignore_permissions=True)
 		return doc.name
 

@@ -37,7 +37,7 @@ class TestTokens(APIKeyTestCase):
 		self.assertEqual(response.status_code, 200, body)
 		data = body["message"]["data"]
 		self.assertEqual((data["user"], data["authenticated_by"], data["api_key"]), (OWNER, "jwt", key))
-		response, body = self.call("/api/method/my_api_app.api.public.hello", bearer_header(token))
+		response, body = self.call("/api/method/my_api_app.examples.public.hello", bearer_header(token))
 		self.assertStructured(response, body, 403, "missing_scope")
 
 	def test_token_may_narrow_but_never_widen_scopes(self):

@@ -24,7 +24,7 @@ from my_api_app.api_keys import store
 from my_api_app.api_keys.principal import Principal
 from my_api_app.core import jwt_tokens
 from my_api_app.core.errors import Unauthenticated
-from my_api_app.core.scopes import ScopeSet
+from my_api_app.core.scopes import ScopeError, ScopeSet, covers
 from my_api_app.core.secret import Secret
 from my_api_app.toolkit import committed_cache
 
@@ -162,21 +162,37 @@ def decode(token: str) -> jwt_tokens.TokenClaims:
 
 def verify(token: str) -> Principal:
 	"""The principal of a Bearer token: valid signature and times, not revoked, and its API
-	key still usable; its scopes are those of the token that the key still holds."""
+	key still usable; its scopes are those of the token that the key still covers (the rule
+	issuing used, ``core.scopes.covers``), so a narrowed token grants exactly what it names and
+	never more than the key holds at this request."""
 	claims = decode(token)
 	record = store.get(claims.api_key)
 	if claims.jti in revoked_token_ids() or not store.active(record) or record.user != claims.subject:
 		raise _invalid()
+	if record.tokens_valid_after is not None and from_timestamp(claims.issued_at) < record.tokens_valid_after:
+		raise _invalid()  # issued before its user's password changed with every session logged out
 	return Principal(
 		kind="jwt",
 		user=record.user,
 		api_key=record.name,
-		scopes=ScopeSet(tuple(scope for scope in claims.scopes if scope in record.scopes)),
+		scopes=ScopeSet(_still_covered(claims.scopes, record.scopes)),
 		allowed_networks=record.allowed_networks,
 		token_id=claims.jti,
 		token_expires_at=claims.expires_at,
 		expires_at=min(filter(None, (from_timestamp(claims.expires_at), record.expires_at))),
 	)
+
+
+def _still_covered(token_scopes: tuple[str, ...], key_scopes: tuple[str, ...]) -> tuple[str, ...]:
+	held = ScopeSet(key_scopes)
+	kept = []
+	for scope in token_scopes:
+		try:
+			if covers(held, scope):
+				kept.append(scope)
+		except ScopeError:  # a scope this version no longer parses grants nothing
+			continue
+	return tuple(kept)
 
 
 def _invalid() -> Unauthenticated:
@@ -201,6 +217,15 @@ def revoke(jti: str, api_key: str, expires_at: int) -> None:
 			}
 		).insert(ignore_permissions=True)
 	committed_cache.invalidate_on_commit(REVOKED_CACHE)
+
+
+def revoke_users_tokens(user: str) -> int:
+	"""Every access token of ``user``'s keys issued until now stops working (the keys go on);
+	the number of keys whose tokens were cut off."""
+	names = frappe.get_all("API Key", filters={"user": user, "revoked": 0}, pluck="name")
+	for name in names:
+		frappe.get_doc("API Key", name).revoke_tokens()
+	return len(names)
 
 
 def revoked_token_ids() -> frozenset[str]:

@@ -133,20 +133,45 @@ def parse_authorization(secret_header: str | None) -> ApiKeyCredentials | Bearer
 	part of it sit in variables whose names Frappe's traceback printer masks; the answer holds
 	the secret or token as a ``Secret``.
 	"""
-	if not secret_header:
-		return None
+	return presented(secret_header).ours if secret_header else None
+
+
+# What a header credential is (``Presented.kind``).
+APP_KEY, APP_TOKEN, FRAPPE_KEY, OAUTH, UNKNOWN = "api_key", "jwt", "frappe_key", "oauth", "unknown"
+
+
+@dataclass(frozen=True)
+class Presented:
+	"""The credential an ``Authorization`` header presents, parsed once per request.
+
+	``kind``: this app's key or token, Frappe's own key, an OAuth bearer token, or a header no
+	one will accept. ``account``: what a failure of it is counted against (a key id, a Frappe
+	key's name; never a secret). ``ours``: this app's credentials, the secret as a ``Secret``.
+	"""
+
+	kind: str
+	account: str
+	ours: ApiKeyCredentials | BearerToken | None = None
+
+
+def presented(secret_header: str) -> Presented:
 	scheme, _, secret_value = secret_header.strip().partition(" ")
 	scheme, secret_value = scheme.lower(), secret_value.strip()
 	if scheme == "token":
-		return _credentials(secret_value) if secret_value.startswith(KEY_ID_PREFIX) else None
-	if scheme == "basic":
+		key_secret = secret_value
+	elif scheme == "basic":
 		try:
-			decoded_secret = base64.b64decode(secret_value, validate=True)
+			key_secret = base64.b64decode(secret_value, validate=True).decode(errors="replace")
 		except (binascii.Error, ValueError):
-			return None
-		if not decoded_secret.startswith(KEY_ID_PREFIX.encode()):
-			return None
-		return _credentials(decoded_secret.decode(errors="replace"))
-	if scheme == "bearer" and _JWT_SHAPE.fullmatch(secret_value):
-		return BearerToken(Secret(secret_value))
-	return None
+			return Presented(UNKNOWN, "basic")
+	elif scheme == "bearer":
+		if _JWT_SHAPE.fullmatch(secret_value):
+			return Presented(APP_TOKEN, "jwt", BearerToken(Secret(secret_value)))
+		return Presented(OAUTH, "oauth")
+	else:
+		return Presented(UNKNOWN, scheme[:20])
+	key_id = key_secret.partition(":")[0]
+	if key_id.startswith(KEY_ID_PREFIX):
+		credentials = _credentials(key_secret)
+		return Presented(APP_KEY, f"key:{key_id[:64]}", credentials)
+	return Presented(FRAPPE_KEY, f"frappe-key:{key_id[:64]}")

@@ -133,3 +133,16 @@ def client_ip(
 		if not _in_networks(address, trusted):
 			break
 	return last
+
+
+def behind_an_untrusted_proxy(
+	remote_addr: str | None, forwarded_for: str | None, trusted_proxies: Iterable[Network]
+) -> bool:
+	"""Whether the request looks forwarded by a proxy the site has not said it trusts: no
+	trusted proxies are configured, the peer is a loopback or private address (nginx or a load
+	balancer on the same host or network) and it sent ``X-Forwarded-For``. Every client then
+	shares the proxy's address, for the brute-force guard and rate limits alike."""
+	if tuple(trusted_proxies) or not (forwarded_for or "").strip():
+		return False
+	address = _address(remote_addr)
+	return address is not None and (address.is_loopback or address.is_private)

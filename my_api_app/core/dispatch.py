@@ -6,7 +6,7 @@ through ``frappe.handler.handle()``; a path under ``/api/`` is matched against
 ``frappe.api.API_URL_MAP`` (v1 under ``/api`` and ``/api/v1``, v2 under ``/api/v2``); then
 ``/backups``, ``/private/files/`` and website pages. Password login happens earlier still,
 while the request is initialised, when ``cmd`` is ``login`` or the path is exactly
-``/api/method/login``.
+``/api/method/login``, whatever else the request then runs (``Call.logs_in``).
 
 :func:`resolve` mirrors that with werkzeug's own router and a copy of Frappe's rule table
 (``V1_RULES``, ``V2_RULES``; a bench test holds the copy equal to Frappe's map), so trailing,
@@ -17,8 +17,8 @@ answer from the :class:`Call` it returns; nothing else parses the path for those
 ``path`` is ``request.path``: already percent-decoded once by the server, as Frappe matches it.
 """
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, replace
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule, Submount
@@ -30,12 +30,14 @@ CONTROLLER_METHOD = "controller_method"  # /api/v2/method/<DocType>/<method>: a 
 LIST, CREATE, READ, UPDATE, DELETE = "list", "create", "read", "update", "delete"
 DOCUMENT_METHOD = "document_method"  # a whitelisted method of one stored document
 META, COUNT = "meta", "count"  # /api/v2/doctype/<DocType>/meta|count
+COPY = "copy"  # /api/v2/document/<DocType>/<name>/copy (Frappe 16): a new copy, read from the document
 OPTIONS = "options"  # nothing runs
 NOT_FOUND = "not_found"  # no route: Frappe answers 404 and runs nothing
 METHOD_NOT_ALLOWED = "method_not_allowed"  # a route, not for this HTTP method: 405, nothing runs
+UNKNOWN = "unknown"  # a route of Frappe's that this resolver does not know: something runs
 FILE = "file"  # /private/files/…, /backups/…
 PAGE = "page"  # a website or Desk page
-DOCUMENT_KINDS = frozenset({LIST, CREATE, READ, UPDATE, DELETE, DOCUMENT_METHOD, META, COUNT})
+DOCUMENT_KINDS = frozenset({LIST, CREATE, READ, UPDATE, DELETE, DOCUMENT_METHOD, META, COUNT, COPY})
 
 # Frappe 15's frappe/api/v1.py and v2.py url_rules: (rule, methods, endpoint function name).
 V1_RULES = (
@@ -70,8 +72,8 @@ def _rules(version: str, table) -> list[Rule]:
 	return [Rule(rule, methods=methods, endpoint=(version, name)) for rule, methods, name in table]
 
 
-# As frappe.api.API_URL_MAP: v1 twice (/api and /api/v1), v2 once; lenient trailing slashes.
-_API_MAP = Map(
+# As Frappe 15's frappe.api.API_URL_MAP: v1 twice (/api and /api/v1), v2 once; lenient slashes.
+FRAPPE_15_MAP = Map(
 	[
 		Submount("/api", _rules("v1", V1_RULES)),
 		Submount("/api/v1", _rules("v1", V1_RULES)),
@@ -80,7 +82,18 @@ _API_MAP = Map(
 	strict_slashes=False,
 	merge_slashes=False,
 )
-_ADAPTER = _API_MAP.bind("localhost")
+_FRAPPE_15 = FRAPPE_15_MAP.bind("localhost")
+
+
+def match_frappe_15(path: str, method: str) -> tuple[tuple[str, str], dict]:
+	"""``((version, endpoint name), arguments)`` of Frappe 15's route for ``path``; werkzeug's
+	NotFound or MethodNotAllowed when there is none."""
+	return _FRAPPE_15.match(path, method)
+
+
+# ((version, endpoint name), arguments) for a path and HTTP method, raising werkzeug's
+# NotFound / MethodNotAllowed: match_frappe_15, or Frappe's own map (the Frappe side's).
+Match = Callable[[str, str], tuple[tuple[str, str], dict]]
 
 # The v2 RPC routes that name no method argument: the method each one runs.
 _V2_FIXED_METHODS = {"login": "login", "logout": "logout", "ping": "ping", "upload_file": "upload_file"}
@@ -92,7 +105,7 @@ _V1_DOCUMENT = {
 	"delete_doc": DELETE,
 	"execute_doc_method": DOCUMENT_METHOD,
 }
-_V2_DOCUMENT = {**_V1_DOCUMENT, "get_meta": META, "count": COUNT}
+_V2_DOCUMENT = {**_V1_DOCUMENT, "get_meta": META, "count": COUNT, "copy_doc": COPY}
 
 
 @dataclass(frozen=True)
@@ -104,7 +117,9 @@ class Call:
 	CONTROLLER_METHOD call (None when the request does not say, which Frappe answers with an
 	error). ``via``: ``cmd``, ``v1``, ``v2`` or ``web``. ``api``: the request is an API call
 	(any ``/api/`` path, or ``cmd`` on any path), so it is scoped, limited, logged and
-	answered with the structured error body.
+	answered with the structured error body. ``logs_in``: Frappe checks a password while it
+	initialises the request (``cmd`` is ``login`` or the path is exactly ``/api/method/login``),
+	whatever the call then runs.
 	"""
 
 	kind: str
@@ -113,33 +128,30 @@ class Call:
 	method: str | None = None
 	doctype: str | None = None
 	name: str | None = None
+	logs_in: bool = False
 
 	@property
 	def spellings(self) -> tuple[str, ...]:
 		"""Every /api/ path that makes this same call: what rate-limit rule patterns match, so
 		a rule counts the call however it was sent."""
 		if self.kind in (METHOD, LOGIN) and self.method is not None:
-			return tuple(f"/api{version}/method/{self.method}" for version in ("", "/v1", "/v2"))
+			return method_spellings(self.method)
 		if self.kind == CONTROLLER_METHOD:
 			return (f"/api/v2/method/{self.doctype}/{self.method}",)
 		if self.kind in (LIST, CREATE):
-			return (
-				f"/api/resource/{self.doctype}",
-				f"/api/v1/resource/{self.doctype}",
-				f"/api/v2/document/{self.doctype}",
-			)
+			return document_spellings(self.doctype)
 		if self.kind in (READ, UPDATE, DELETE, DOCUMENT_METHOD):
-			document = f"{self.doctype}/{self.name}"
-			paths = (
-				f"/api/resource/{document}",
-				f"/api/v1/resource/{document}",
-				f"/api/v2/document/{document}",
-			)
+			paths = document_spellings(self.doctype, self.name)
 			if self.kind == DOCUMENT_METHOD and self.method:
-				paths += (f"/api/v2/document/{document}/method/{self.method}",)
+				paths += (f"/api/v2/document/{self.doctype}/{self.name}/method/{self.method}",)
 			return paths
 		if self.kind in (META, COUNT):
 			return (f"/api/v2/doctype/{self.doctype}/{self.kind}",)
+		if self.kind == COPY:
+			return (
+				*document_spellings(self.doctype, self.name),
+				f"/api/v2/document/{self.doctype}/{self.name}/copy",
+			)
 		return ()
 
 	@property
@@ -150,20 +162,44 @@ class Call:
 		return self.doctype
 
 
-def resolve(http_method: str, path: str, form: Mapping, *, cmd_dropped_on: Collection[str] = ()) -> Call:
-	"""The call Frappe 15 runs for ``http_method`` on ``path`` with the request's ``form_dict``.
+def method_spellings(method: str) -> tuple[str, ...]:
+	"""The /api/ paths that call ``method``."""
+	return tuple(f"/api{version}/method/{method}" for version in ("", "/v1", "/v2"))
 
-	``cmd_dropped_on``: methods whose path route wins over a ``cmd`` because a before_request
-	hook removes ``cmd`` from ``form_dict`` on their path (the inbound webhook receiver, whose
-	JSON body belongs to the sender).
+
+def document_spellings(doctype: str, name: str | None = None) -> tuple[str, ...]:
+	"""The /api/ paths of a DocType's collection, or of one of its documents."""
+	document = f"{doctype}/{name}" if name is not None else doctype
+	return (f"/api/resource/{document}", f"/api/v1/resource/{document}", f"/api/v2/document/{document}")
+
+
+def resolve(
+	http_method: str,
+	path: str,
+	form: Mapping,
+	*,
+	match: Match = match_frappe_15,
+	cmd_dropped_on: Collection[str] = (),
+) -> Call:
+	"""The call Frappe runs for ``http_method`` on ``path`` with the request's ``form_dict``.
+
+	``match``: Frappe's route map (default: the copy of Frappe 15's). ``cmd_dropped_on``:
+	methods whose path route wins over a ``cmd`` because a before_request hook removes ``cmd``
+	from ``form_dict`` on their path (the inbound webhook receiver, whose JSON body belongs to
+	the sender); the password login Frappe performs before any hook is unaffected.
 	"""
 	method = http_method.upper()
 	api_path = path.startswith("/api/")
 	if method == "OPTIONS":
 		return Call(OPTIONS, "web", api_path)
 	cmd = form.get("cmd")
+	logs_in = cmd == "login" or path == "/api/method/login"
+	return replace(_resolve(method, path, form, cmd, api_path, match, cmd_dropped_on), logs_in=logs_in)
+
+
+def _resolve(method, path, form, cmd, api_path, match, cmd_dropped_on) -> Call:
 	if cmd and cmd_dropped_on and api_path:
-		routed = _api_call(method, path, form)
+		routed = _api_call(method, path, form, match)
 		if routed.kind == METHOD and routed.method in cmd_dropped_on:
 			return routed
 	if cmd:
@@ -173,7 +209,7 @@ def resolve(http_method: str, path: str, form: Mapping, *, cmd_dropped_on: Colle
 	if path == "/api/method/login":
 		return Call(LOGIN, "v1", True, method="login")
 	if api_path:
-		return _api_call(method, path, form)
+		return _api_call(method, path, form, match)
 	if path.startswith(("/backups", "/private/files/")):
 		return Call(FILE, "web", False)
 	if method in ("GET", "HEAD", "POST"):
@@ -181,9 +217,9 @@ def resolve(http_method: str, path: str, form: Mapping, *, cmd_dropped_on: Colle
 	return Call(NOT_FOUND, "web", False)
 
 
-def _api_call(method: str, path: str, form: Mapping) -> Call:
+def _api_call(method: str, path: str, form: Mapping, match: Match) -> Call:
 	try:
-		(version, endpoint), arguments = _ADAPTER.match(path, method)
+		(version, endpoint), arguments = match(path, method)
 	except MethodNotAllowed:
 		return Call(METHOD_NOT_ALLOWED, "v1", True)
 	except NotFound:
@@ -199,7 +235,9 @@ def _api_call(method: str, path: str, form: Mapping) -> Call:
 		return Call(METHOD, version, True, method=_V2_FIXED_METHODS[endpoint])
 	if endpoint == "run_doc_method":
 		return Call(METHOD, version, True, method="run_doc_method")
-	kind = (_V1_DOCUMENT if version == "v1" else _V2_DOCUMENT)[endpoint]
+	kind = (_V1_DOCUMENT if version == "v1" else _V2_DOCUMENT).get(endpoint)
+	if kind is None:  # a route of a newer Frappe this resolver does not know: it runs something
+		return Call(UNKNOWN, version, True)
 	document_method = arguments.get("method")
 	if version == "v1" and (endpoint == "execute_doc_method" or (kind == READ and "run_method" in form)):
 		kind, document_method = DOCUMENT_METHOD, _form_text(form.get("run_method"))

@@ -47,6 +47,12 @@ class EndpointSpec:
 	rate_limit: Policy | None = None
 	# False keeps the endpoint out of the OpenAPI document (test-only or self-describing ones).
 	include_in_schema: bool = True
+	# False answers as Frappe's own methods do, the data itself in ``message`` (for Desk's number
+	# cards and chart sources, and for stand-ins of Frappe methods that clients read that way).
+	envelope: bool = True
+	# A site config key that must be set for the endpoint to exist (404 and out of the OpenAPI
+	# document otherwise): the example endpoints, the test suites' endpoints.
+	enabled_by: str | None = None
 
 	@property
 	def mutates(self) -> bool:
@@ -65,6 +71,8 @@ def build_spec(
 	include_in_schema: bool = True,
 	raw_types: tuple[type, ...] = (),
 	unchecked_response: str | None = None,
+	envelope: bool = True,
+	enabled_by: str | None = None,
 ) -> EndpointSpec:
 	where = f"{fn.__module__}.{fn.__qualname__}"
 	methods = tuple(dict.fromkeys(m.upper() for m in ([methods] if isinstance(methods, str) else methods)))
@@ -75,6 +83,10 @@ def build_spec(
 	roles = tuple(roles)
 	if allow_guest and roles:
 		raise ValueError(f"{where}: a guest endpoint cannot also require roles")
+	if not envelope and include_in_schema:
+		raise ValueError(
+			f"{where}: an endpoint answering in Frappe's shape (envelope=False) stays out of the OpenAPI document"
+		)
 
 	perms = tuple(p if isinstance(p, DocumentPermission) else DocumentPermission(*p) for p in permissions)
 	parameters = inspect.signature(fn).parameters
@@ -117,6 +129,8 @@ def build_spec(
 			unchecked_reason=unchecked_response,
 		),
 		include_in_schema=include_in_schema,
+		envelope=envelope,
+		enabled_by=enabled_by,
 	)
 	if spec.mutates and "GET" in methods:
 		raise ValueError(

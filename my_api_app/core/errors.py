@@ -117,10 +117,10 @@ class MissingScope(Forbidden):
 	"""403 for a credential whose scopes do not cover the call; names the scope (also in
 	``WWW-Authenticate`` as RFC 6750's ``insufficient_scope``)."""
 
-	def __init__(self, scope: str):
+	def __init__(self, scope: str, reason: str | None = None):
 		self.scope = scope
 		super().__init__(
-			f"This credential lacks the scope {scope}.",
+			f"This credential lacks the scope {scope}" + (f": {reason}." if reason else "."),
 			title="Missing scope",
 			type="missing_scope",
 			headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
@@ -172,3 +172,12 @@ def error_object(
 		"fields": [f.as_dict() for f in fields],
 		"request_id": request_id,
 	}
+
+
+# Exceptions (by class name, as Frappe reports them in ``exc_type``) that mean a backing service
+# (the cache Redis, the database) could not be reached or gave up: the request may be retried.
+TRANSIENT_FAILURES = frozenset(
+	("ConnectionError", "TimeoutError", "BusyLoadingError", "OperationalError", "InterfaceError")
+)
+RETRY_TRANSIENT_AFTER = 5  # seconds
+MAX_JSON_DEPTH = 64  # a JSON body nested deeper is refused (400)

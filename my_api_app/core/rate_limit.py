@@ -12,13 +12,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# KEYS: one key per limit. ARGV: now (ms, or "" for Redis TIME), cost, then per limit its
-# emission interval (ms) and burst. A request is admitted only if every limit admits it, and
-# only then is it counted against all of them. Returns per limit
-# {allowed, remaining, retry_after_ms, reset_after_ms}, flattened.
+# KEYS: one key per limit. ARGV: now (ms, or "" for Redis TIME), cost, record (1, or 0 to only
+# look), then per limit its emission interval (ms) and burst. A request is admitted only if
+# every limit admits it, and only then (when recording) is it counted against all of them.
+# Returns per limit {allowed, remaining, retry_after_ms, reset_after_ms}, flattened.
 GCRA_SCRIPT = """
 local now = tonumber(ARGV[1])
 local cost = tonumber(ARGV[2])
+local record = ARGV[3] == '1'
 if not now then
 	local t = redis.call('TIME')
 	now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -27,8 +28,8 @@ local n = #KEYS
 local tats, new_tats, tolerances, intervals = {}, {}, {}, {}
 local admitted = true
 for i = 1, n do
-	local interval = tonumber(ARGV[1 + 2 * i])
-	local tolerance = interval * tonumber(ARGV[2 + 2 * i])
+	local interval = tonumber(ARGV[2 + 2 * i])
+	local tolerance = interval * tonumber(ARGV[3 + 2 * i])
 	local tat = tonumber(redis.call('GET', KEYS[i]) or now)
 	if tat < now then tat = now end
 	intervals[i], tolerances[i], tats[i] = interval, tolerance, tat
@@ -39,7 +40,9 @@ local out = {}
 for i = 1, n do
 	local interval, tolerance = intervals[i], tolerances[i]
 	if admitted then
-		redis.call('SET', KEYS[i], new_tats[i], 'PX', math.max(1, math.ceil(new_tats[i] - now)))
+		if record then
+			redis.call('SET', KEYS[i], new_tats[i], 'PX', math.max(1, math.ceil(new_tats[i] - now)))
+		end
 		out[#out + 1] = 1
 		out[#out + 1] = math.floor((now - (new_tats[i] - tolerance)) / interval)
 		out[#out + 1] = 0
@@ -113,15 +116,16 @@ class GcraLimiter:
 		self._script = redis_client.register_script(GCRA_SCRIPT)
 
 	def check_all(
-		self, limits: Sequence[Limit], *, cost: int = 1, now: float | None = None
+		self, limits: Sequence[Limit], *, cost: int = 1, now: float | None = None, record: bool = True
 	) -> list[Decision]:
 		"""Every limit in one atomic round trip. The request is admitted when every decision
-		allows it; then (and only then) it has been counted against each limit."""
+		allows it; then (and only then) it has been counted against each limit. With
+		``record=False`` nothing is counted: the decisions say what a request would get now."""
 		if cost < 1:
 			raise ValueError("cost must be positive")
 		if not limits:
 			return []
-		args = ["" if now is None else int(now * 1000), cost]
+		args = ["" if now is None else int(now * 1000), cost, 1 if record else 0]
 		for limit in limits:
 			args += [limit.period * 1000 / limit.limit, limit.burst or limit.limit]
 		flat = self._script(keys=[limit.key for limit in limits], args=args)

@@ -3,7 +3,7 @@
 Three kinds of scope string:
 
 - ``*``: everything the key's user may do.
-- ``method:<pattern>``: whitelisted methods by dotted path, e.g. ``method:my_api_app.api.orders.*``.
+- ``method:<pattern>``: whitelisted methods by dotted path, e.g. ``method:my_api_app.examples.orders.*``.
   ``*`` is the only wildcard and matches any run of characters, dots included.
 - ``doctype:<DocType>:<access>``: the document REST routes of one DocType, access being
   read, write, create or delete, e.g. ``doctype:Sales Invoice:write``.
@@ -17,8 +17,6 @@ from typing import Annotated
 from urllib.parse import quote, unquote
 
 from pydantic import Field
-
-from my_api_app.core import dispatch, reach
 
 FULL_ACCESS = "*"
 ACCESS_LEVELS = ("read", "write", "create", "delete")
@@ -48,7 +46,7 @@ ScopeText = Annotated[
 		pattern=SCOPE_PATTERN,
 		max_length=MAX_SCOPE_LENGTH,
 		description="`*`, `method:<dotted path, * as wildcard>` or `doctype:<DocType>:<read|write|create|delete>`.",
-		examples=["method:my_api_app.api.orders.*", "doctype:ToDo:read"],
+		examples=["method:my_api_app.examples.orders.*", "doctype:ToDo:read"],
 	),
 ]
 
@@ -158,15 +156,12 @@ class ScopeSet:
 		return f"ScopeSet({list(self.strings)!r})"
 
 	def allows_method(self, dotted: str) -> bool:
-		"""A wildcard never grants a generic Frappe method that ``reach`` cannot classify:
-		such a method may act on any DocType, so only its exact name grants it."""
+		"""Whether a method scope names ``dotted`` (``core.closed_world`` asks this only of the
+		toolkit endpoint a call runs)."""
 		return (
 			self.is_full
 			or dotted in self._exact_methods
-			or (
-				not reach.needs_exact_scope(dotted)
-				and any(_glob_match(parts, dotted) for parts in self._method_globs)
-			)
+			or any(_glob_match(parts, dotted) for parts in self._method_globs)
 		)
 
 	def allows_doctype(self, doctype: str, access: str) -> bool:
@@ -204,46 +199,3 @@ def covers(granted: ScopeSet, requested: str) -> bool:
 def access_for_ptype(ptype: str) -> str:
 	"""The scope access a Frappe permission type needs; an unknown type needs write."""
 	return _PTYPE_ACCESS.get(ptype, "write")
-
-
-# The access each document call needs (a v1 GET with run_method runs a document method: write).
-_DOCUMENT_ACCESS = {
-	dispatch.LIST: "read",
-	dispatch.READ: "read",
-	dispatch.META: "read",
-	dispatch.COUNT: "read",
-	dispatch.CREATE: "create",
-	dispatch.UPDATE: "write",
-	dispatch.DOCUMENT_METHOD: "write",
-	dispatch.DELETE: "delete",
-}
-
-
-def required_scopes(
-	call: dispatch.Call, form: Mapping, report_doctype: reach.ReportDocType
-) -> tuple[str, ...]:
-	"""Every scope ``call`` needs, given the request's ``form_dict`` (a generic method's
-	DocType is an argument; ``report_doctype`` looks up what a Report reads). Nothing for
-	OPTIONS (nothing runs); ``*`` for anything that is not a method or document call (pages,
-	files, login, no route, controller methods)."""
-	if call.kind == dispatch.OPTIONS:
-		return ()
-	if call.kind in _DOCUMENT_ACCESS and call.doctype:
-		return (f"doctype:{call.doctype}:{_DOCUMENT_ACCESS[call.kind]}",)
-	if call.kind == dispatch.METHOD and call.method:
-		try:
-			reached = reach.doctypes_reached(call.method, form, report_doctype)
-		except reach.Unclassifiable:
-			return (f"method:{call.method}", FULL_ACCESS)
-		return (f"method:{call.method}", *(f"doctype:{doctype}:{access}" for doctype, access in reached))
-	return (FULL_ACCESS,)
-
-
-def missing_scope(
-	scopes: ScopeSet, call: dispatch.Call, form: Mapping, report_doctype: reach.ReportDocType
-) -> str | None:
-	"""The first scope ``call`` needs that ``scopes`` do not grant, or None."""
-	if scopes.is_full:
-		return None
-	needed = required_scopes(call, form, report_doctype)
-	return next((scope for scope in needed if not scopes.allows(scope)), None)

@@ -35,18 +35,22 @@ GITHUB_HEADER = "X-Hub-Signature-256"
 FRAPPE_HEADER = "X-Frappe-Webhook-Signature"
 
 REDACTED = "[redacted]"
-SENSITIVE_HEADERS = frozenset(
-	name.lower()
-	for name in (
-		"Authorization",
-		"Proxy-Authorization",
-		"Cookie",
-		"Set-Cookie",
-		SIGNATURE_HEADER,
-		STRIPE_HEADER,
-		GITHUB_HEADER,
-		"X-Hub-Signature",  # GitHub's legacy SHA-1 signature
-		FRAPPE_HEADER,
+# What an inbound event keeps of a delivery's headers: values only for these (lowercase), which
+# say what the body is, who sent it, and the signature scheme's id and timestamp; every other
+# value (a signature, a credential, a cookie, anything unknown) is redacted.
+KEPT_HEADERS = frozenset(
+	(
+		"content-type",
+		"content-length",
+		"user-agent",
+		ID_HEADER,
+		TIMESTAMP_HEADER,
+		"svix-id",
+		"svix-timestamp",
+		"x-github-delivery",
+		"x-github-event",
+		"x-github-hook-id",
+		"stripe-version",
 	)
 )
 
@@ -243,5 +247,6 @@ def verify_frappe(header: str | None, body: bytes, secrets: Sequence[str]) -> No
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-	"""A copy fit for logs: signature, credential and cookie values replaced, names kept."""
-	return {name: REDACTED if name.lower() in SENSITIVE_HEADERS else value for name, value in headers.items()}
+	"""A copy fit for storing: every name, and the value only of ``KEPT_HEADERS`` (an allow-list:
+	a credential under a header name nobody listed is redacted too)."""
+	return {name: value if name.lower() in KEPT_HEADERS else REDACTED for name, value in headers.items()}

@@ -25,8 +25,8 @@ START = "/api/method/my_api_app.tests.job_endpoints.start_test_job"
 STATUS = "/api/method/my_api_app.api.jobs.status"
 CANCEL = "/api/method/my_api_app.api.jobs.cancel"
 LIST = "/api/method/my_api_app.api.jobs.list_jobs"
-START_EXPORT = "/api/method/my_api_app.api.exports.start_export"
-CHECK_EXPORT = "/api/method/my_api_app.api.exports.check_job_status"
+START_EXPORT = "/api/method/my_api_app.examples.exports.start_export"
+CHECK_EXPORT = "/api/method/my_api_app.examples.exports.check_job_status"
 FINAL = ("finished", "failed", "canceled")
 WAIT = 90  # seconds; the worker is real and the machine may be busy
 
@@ -351,10 +351,10 @@ class TestExport(JobsTestCase):
 			frappe.db.commit()
 			return api_request("POST", START_EXPORT, json={}, headers={"Authorization": authorization})
 
-		refused = export_with(["method:my_api_app.api.exports.*"])
+		refused = export_with(["method:my_api_app.examples.exports.*"])
 		self.assertEqual(refused.status_code, 403, refused.get_data(as_text=True))
 		self.assertEqual(refused.get_json()["error"]["type"], "missing_scope")
-		accepted = export_with(["method:my_api_app.api.exports.*", "doctype:ToDo:read"])
+		accepted = export_with(["method:my_api_app.examples.exports.*", "doctype:ToDo:read"])
 		self.assertEqual(accepted.status_code, 202, accepted.get_data(as_text=True))
 
 	def test_check_job_status_only_knows_export_jobs(self):

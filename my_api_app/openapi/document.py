@@ -26,6 +26,7 @@ import frappe
 
 from my_api_app.core.endpoint_spec import EndpointSpec
 from my_api_app.core.openapi import DocumentInfo, WebhookEvent, build_document
+from my_api_app.toolkit.endpoint import enabled
 from my_api_app.toolkit.registry import ENDPOINTS
 
 CACHE_KEY = "my_api_app:openapi:{}"
@@ -49,7 +50,9 @@ def cached(variant: str = PUBLIC) -> tuple[bytes, str]:
 
 
 def clear_cache() -> None:
-	"""after_migrate: the code, and so the endpoints, may have changed."""
+	"""after_migrate: the code, and so the endpoints, may have changed. (A site config switch of
+	``enabled_by`` endpoints, such as the examples', takes effect in the document after
+	``bench clear-cache``, which runs this too.)"""
 	frappe.cache.delete_value([CACHE_KEY.format(variant) for variant in (PUBLIC, FULL)])
 
 
@@ -77,7 +80,7 @@ def collect_specs() -> list[EndpointSpec]:
 		for module in endpoint_modules(app):
 			if module not in sys.modules:
 				importlib.import_module(module)
-	return [spec for path, spec in sorted(ENDPOINTS.items()) if path.split(".")[0] in apps]
+	return [spec for path, spec in sorted(ENDPOINTS.items()) if path.split(".")[0] in apps and enabled(spec)]
 
 
 def endpoint_modules(app: str) -> list[str]:

@@ -8,11 +8,14 @@ import sys
 import tempfile
 
 import frappe
+from frappe.installer import update_site_config
 from frappe.tests.utils import FrappeTestCase
 
+from my_api_app.examples import EXAMPLES
 from my_api_app.openapi import document as openapi_document
 from my_api_app.testing import api_request, make_api_user
 from my_api_app.tests.durable_webhook import insert_durable_webhook
+from my_api_app.tests.factories import make_api_key
 from my_api_app.toolkit.registry import ENDPOINTS
 
 DOCUMENT = "/api/method/my_api_app.api.openapi.document"
@@ -32,8 +35,8 @@ class OpenAPIDocumentTestCase(FrappeTestCase):
 			paths, {path for path in ENDPOINTS if path.split(".")[0] in frappe.get_installed_apps()}
 		)
 		for dotted in (
-			"my_api_app.api.public.hello",
-			"my_api_app.api.orders.create_order",
+			"my_api_app.examples.public.hello",
+			"my_api_app.examples.orders.create_order",
 			"my_api_app.api.keys.create_key",
 			"my_api_app.tests.endpoints.echo",
 			"my_api_app.api.openapi.document",
@@ -46,7 +49,7 @@ class OpenAPIDocumentTestCase(FrappeTestCase):
 		self.assertNotIn("my_api_app.api.openapi.document", documented)
 		self.assertEqual(document["info"]["title"], f"{frappe.local.site} API")
 		tags = {tag["name"]: tag.get("description") for tag in document["tags"]}
-		self.assertEqual(tags["my_api_app.api.public"], "Endpoints anyone may call, logged in or not.")
+		self.assertEqual(tags["my_api_app.examples.public"], "Endpoints anyone may call, logged in or not.")
 
 	def test_every_documented_answer_is_a_declared_model(self):
 		"""Every success ``data`` of the app's API is a component (or a list of them) with declared
@@ -96,6 +99,10 @@ class OpenAPIDocumentTestCase(FrappeTestCase):
 		self.assertNotEqual(fresh.headers["ETag"], '"stale"')
 
 	def test_bench_export_openapi_writes_the_document(self):
+		# the command runs in a process of its own, where the examples exist by the site config
+		saved = frappe.get_site_config().get(EXAMPLES)
+		update_site_config(EXAMPLES, 1)
+		self.addCleanup(update_site_config, EXAMPLES, saved if saved is not None else "None")
 		with tempfile.TemporaryDirectory() as directory:
 			path = os.path.join(directory, "openapi.json")
 			result = subprocess.run(
@@ -169,12 +176,9 @@ class OpenAPIDocumentTestCase(FrappeTestCase):
 		self.assertIn("note.on_update", served["manager"].get_json()["webhooks"])
 
 	def _app_key(self, user: str, scopes: list[str]) -> dict:
-		key = frappe.get_doc(
-			{"doctype": "API Key", "label": "openapi", "user": user, "scopes": [{"scope": s} for s in scopes]}
-		).insert()
-		frappe.db.commit()
+		key, secret = make_api_key(user, scopes, label="openapi")
 		self.addCleanup(lambda: (frappe.delete_doc("API Key", key.name, force=True), frappe.db.commit()))
-		return {"headers": {"Authorization": f"token {key.name}:{key._plaintext_secret}"}}
+		return {"headers": {"Authorization": f"token {key.name}:{secret}"}}
 
 	def _delete(self, webhook: str) -> None:
 		frappe.delete_doc("Webhook", webhook, force=True)

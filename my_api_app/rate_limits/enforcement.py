@@ -1,12 +1,15 @@
 """Rate limits on every API call, after authentication.
 
 An API call is any /api/ request or a ``cmd`` on any path (``request_context.current_call``);
-rules match every spelling of the call (``Call.spellings``), so a limit on
-``/api/method/<m>`` also counts ``GET /?cmd=<m>`` and ``/api/v2/method/<m>``.
+rules match every spelling of the call and of the document access it makes
+(``closed_world.Reach.spellings``), so a limit on ``/api/method/<m>`` also counts
+``GET /?cmd=<m>``, ``/api/v2/method/<m>`` and any alias of ``<m>``, and a limit on
+``/api/resource/<DocType>`` also counts ``frappe.client.get_list`` of that DocType.
 
-The hook is an ``auth_hooks`` entry: Frappe runs those inside ``validate_auth`` once the
-session, Frappe's keys, OAuth and this app's keys have set the user, so limits can be keyed
-on the caller. (Requests whose credentials Frappe rejects end in 401 before this runs.)
+It runs from the app's ``auth_hooks`` entry (``request_flow.after_authentication``): Frappe runs
+those inside ``validate_auth`` once the session, Frappe's keys, OAuth and this app's keys have
+set the user, so limits can be keyed on the caller. (Requests whose credentials Frappe rejects
+end in 401 before this runs.)
 
 Every limit that applies (matching Desk rules, or the site default, plus the endpoint's own)
 is checked in one Redis round trip (``core.rate_limit``); the request is admitted only if all
@@ -41,26 +44,28 @@ class LimiterFailure(ApiError, frappe.SecurityException):
 	no Error Log for one (its log would print ``validate_auth``'s frame, see the module docstring)."""
 
 
-def enforce() -> None:
-	"""auth_hooks entry."""
+def enforce(state: request_context.ApiRequest) -> None:
+	"""The rate limits of the call (run by ``request_flow.after_authentication``); raises
+	``RateLimited`` (429) or a ``LimiterFailure``."""
 	try:
-		_enforce()
+		_enforce(state)
 	except ApiError:
 		raise
 	except Exception:
 		frappe.log_error(title="Rate limiting failed", defer_insert=True)  # the request rolls back
-		_refuse(LimiterFailure("Rate limiting failed; retry shortly.", status=500))
+		raise LimiterFailure("Rate limiting failed; retry shortly.", status=500) from None
 
 
-def _enforce() -> None:
-	state = request_context.current()
+def _enforce(state: request_context.ApiRequest) -> None:
 	call = state.call
 	if not call.api or call.kind == dispatch.OPTIONS:
 		return
 	user = frappe.session.user
 	caller = state.principal
 	api_key = caller.api_key if caller else None
-	policies = rules.matching_policies(call.spellings or (frappe.request.path,), user, api_key)
+	policies = rules.matching_policies(
+		lambda: state.reach.spellings(call) or (frappe.request.path,), user, api_key
+	)
 	endpoint = state.endpoint
 	if endpoint is not None and endpoint.rate_limit is not None:
 		policies.append(endpoint.rate_limit)
@@ -74,22 +79,18 @@ def _enforce() -> None:
 	except RedisError:
 		frappe.logger("my_api_app").warning("rate limit Redis unreachable", exc_info=True)
 		if frappe.conf.get("my_api_app_rate_limit_fail_closed"):
-			_refuse(
-				LimiterFailure(
-					"Rate limiting is unavailable; retry shortly.", status=503, headers={"Retry-After": "5"}
-				)
+			raise LimiterFailure(
+				"Rate limiting is unavailable; retry shortly.", status=503, headers={"Retry-After": "5"}
 			)
 		return
 	headers = rate_limit_headers(decisions)
 	state.response_headers.update(headers)
 	if not admitted(decisions):
 		refused = next(decision for decision in decisions if not decision.allowed)
-		_refuse(
-			RateLimited(
-				f"Rate limit {refused.policy!r} exceeded: {refused.limit} requests per "
-				f"{refused.period} seconds. Retry after {headers['Retry-After']} seconds.",
-				headers=headers,
-			)
+		raise RateLimited(
+			f"Rate limit {refused.policy!r} exceeded: {refused.limit} requests per "
+			f"{refused.period} seconds. Retry after {headers['Retry-After']} seconds.",
+			headers=headers,
 		)
 
 
@@ -111,8 +112,3 @@ def _limiter() -> GcraLimiter:
 		)
 		_limiters[url] = GcraLimiter(client)
 	return _limiters[url]
-
-
-def _refuse(error: ApiError) -> None:
-	request_context.note_error(error)
-	raise error

@@ -1,5 +1,6 @@
 """The Desk rules (API Rate Limit) as the request hook reads them: cached, matched per request."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
@@ -89,10 +90,16 @@ def _rule(row: dict) -> Rule:
 	)
 
 
-def matching_policies(paths: tuple[str, ...], user: str, api_key: str | None) -> list[Policy]:
-	"""The policies of the rules whose pattern matches one of ``paths`` (the call's spellings);
-	the site default ones only when no other rule matches."""
-	candidates = [rule for rule in enabled_rules() if rule.matches(paths)]
+def matching_policies(
+	spellings: Callable[[], tuple[str, ...]], user: str, api_key: str | None
+) -> list[Policy]:
+	"""The policies of the rules whose pattern matches one of the call's spellings (computed
+	only when a rule is enabled); the site default ones only when no other rule matches."""
+	enabled = enabled_rules()
+	if not enabled:
+		return []
+	paths = spellings()
+	candidates = [rule for rule in enabled if rule.matches(paths)]
 	if not candidates:
 		return []
 	roles = frappe.get_roles(user) if any(rule.applies_to == "Role" for rule in candidates) else []

@@ -7,6 +7,7 @@ from frappe.tests.utils import FrappeTestCase
 from my_api_app.api_keys.test_api_keys import token_header
 from my_api_app.rate_limits import enforcement, rules
 from my_api_app.testing import api_request, make_api_user
+from my_api_app.tests.factories import make_api_key
 
 PING = "/api/method/my_api_app.tests.endpoints.ping"
 IN_CODE = "/api/method/my_api_app.tests.endpoints.limited_in_code"
@@ -67,11 +68,8 @@ class TestRateLimits(FrappeTestCase):
 
 	def test_api_keys_are_counted_apart_from_their_user(self):
 		self.rule(limit=1)
-		key = frappe.get_doc(
-			{"doctype": "API Key", "label": "limits", "user": ALICE, "scopes": [{"scope": "*"}]}
-		).insert(ignore_permissions=True)
-		frappe.db.commit()
-		headers = token_header(key.name, key._plaintext_secret)
+		key, secret = make_api_key(ALICE, label="limits")
+		headers = token_header(key.name, secret)
 		self.assertEqual([r.status_code for r in self.ping(2, headers=headers)], [200, 429])
 		self.assertEqual(self.ping(auth=self.alice)[0].status_code, 200)
 

@@ -23,9 +23,7 @@ import time
 import frappe
 from redis.exceptions import RedisError
 
-from my_api_app.api_keys.principal import Principal
 from my_api_app.core import api_key_format, dispatch
-from my_api_app.core.api_key_format import ApiKeyCredentials, BearerToken
 from my_api_app.core.request_log_buffer import encode, make_record
 from my_api_app.request_log import buffer, settings
 from my_api_app.toolkit import request_context
@@ -80,7 +78,7 @@ def build_record(state: request_context.ApiRequest, response, request) -> dict:
 		at, duration_ms = time.time(), 0.0
 	session = getattr(frappe.local, "session", None)
 	user = (session.user if session else None) or "Guest"
-	auth, api_key, token_id = _credentials(state.principal, request, user)
+	auth, api_key, token_id = _credentials(state, user)
 	return make_record(
 		at=at,
 		http_method=request.method,
@@ -98,25 +96,25 @@ def build_record(state: request_context.ApiRequest, response, request) -> dict:
 	)
 
 
-def _credentials(caller: Principal | None, request, user: str) -> tuple[str, str | None, str | None]:
+_LABELS = {
+	api_key_format.APP_KEY: "API Key",
+	api_key_format.APP_TOKEN: "JWT",
+	api_key_format.FRAPPE_KEY: "Frappe Key",
+	api_key_format.OAUTH: "OAuth",
+}
+
+
+def _credentials(state: request_context.ApiRequest, user: str) -> tuple[str, str | None, str | None]:
 	"""(how the caller authenticated or tried to, API key id, JWT id). Never a secret. The key
-	and token ids are those of the credential that authenticated, never a claimed one."""
+	and token ids are those of the credential that authenticated, never a claimed one: a key id
+	is the caller's word until the key authenticates, and counting failures against it would
+	let anyone fill another key's usage with errors."""
+	caller = state.principal
 	if caller is not None:
 		return ("JWT" if caller.kind == "jwt" else "API Key"), caller.api_key, caller.token_id
-	secret_header = request.headers.get("Authorization")  # a credential: a name Frappe masks
-	if secret_header:  # still there: not consumed by this app's authentication (Frappe's, or a failure)
-		credentials = api_key_format.parse_authorization(secret_header)
-		if isinstance(credentials, ApiKeyCredentials):
-			# a key id is the caller's word until the key authenticates: counting failures
-			# against it would let anyone fill another key's usage with errors
-			return "API Key", None, None
-		if isinstance(credentials, BearerToken):
-			return "JWT", None, None
-		scheme = secret_header.split(" ", 1)[0].lower()
-		if scheme in ("token", "basic"):
-			return "Frappe Key", None, None
-		if scheme == "bearer":
-			return "OAuth", None, None
+	credential = state.credential
+	if credential is not None and credential.kind in _LABELS:
+		return _LABELS[credential.kind], None, None
 	return ("Guest" if user == "Guest" else "Session"), None, None
 
 

@@ -4,15 +4,45 @@ permission is checked); both read the last 24 hours through the ``creation`` ind
 outright: after a bulk of inserts MariaDB's statistics may lag and it would scan the table."""
 
 from datetime import timedelta
+from typing import Literal
 
 import frappe
 from frappe.utils import now_datetime
+from typing_extensions import TypedDict
+
+from my_api_app.toolkit import untrusted_proxy as proxy_warning
+from my_api_app.toolkit.endpoint import endpoint
 
 STATUS_CLASSES = (2, 3, 4, 5)
+Arg = str | int | None  # what Desk sends a card or chart source: text, a 0/1 flag, or nothing
 
 
-@frappe.whitelist()
-def error_rate(filters: str | None = None) -> dict:
+class CardValue(TypedDict):
+	value: float
+	fieldtype: Literal["Percent"]
+
+
+class CardCount(TypedDict):
+	value: int
+	fieldtype: Literal["Int"]
+
+
+class ChartLine(TypedDict):
+	name: str
+	values: list[int]
+
+
+class Chart(TypedDict):
+	labels: list[str]
+	datasets: list[ChartLine]
+
+
+# Desk's number cards and chart sources read the value itself in ``message`` (envelope=False).
+DESK = {"methods": ("GET", "POST"), "envelope": False, "include_in_schema": False}
+
+
+@endpoint(**DESK)
+def error_rate(filters: Arg = None) -> CardValue:
 	"""Number card: the share of the last 24 hours' API calls answered with 400 or more."""
 	frappe.has_permission("API Call Log", "read", throw=True)
 	since = now_datetime() - timedelta(days=1)
@@ -24,18 +54,27 @@ def error_rate(filters: str | None = None) -> dict:
 	return {"value": round(100 * float(errors) / total, 1) if total else 0, "fieldtype": "Percent"}
 
 
-@frappe.whitelist()
+@endpoint(**DESK)
+def untrusted_proxy(filters: Arg = None) -> CardCount:
+	"""Number card: 1 while requests arrive through a proxy the site does not trust
+	(``toolkit.untrusted_proxy``; the Error Log says how to set ``my_api_app_trusted_proxies``)."""
+	frappe.has_permission("API Call Log", "read", throw=True)
+	return {"value": int(proxy_warning.is_reported()), "fieldtype": "Int"}
+
+
+@endpoint(**DESK)
 def requests_per_hour(
-	chart_name: str | None = None,
-	chart: str | None = None,
-	no_cache: str | None = None,
-	filters: str | None = None,
-	from_date: str | None = None,
-	to_date: str | None = None,
-	timespan: str | None = None,
-	time_interval: str | None = None,
-	heatmap_year: str | None = None,
-) -> dict:
+	chart_name: Arg = None,
+	chart: Arg = None,
+	no_cache: Arg = None,
+	refresh: Arg = None,
+	filters: Arg = None,
+	from_date: Arg = None,
+	to_date: Arg = None,
+	timespan: Arg = None,
+	time_interval: Arg = None,
+	heatmap_year: Arg = None,
+) -> Chart:
 	"""Chart source: API calls of each of the last 24 hours, one line per status class."""
 	frappe.has_permission("API Call Log", "read", throw=True)
 	last = now_datetime().replace(minute=0, second=0, microsecond=0)

@@ -10,7 +10,7 @@ from frappe.utils import now_datetime
 from my_api_app.core.request_log_buffer import make_record
 from my_api_app.request_log import dashboard
 from my_api_app.request_log.buffer import write_records
-from my_api_app.testing import make_api_user
+from my_api_app.testing import api_request, make_api_user
 
 PLAIN = "dashboard-plain@example.com"
 
@@ -70,8 +70,10 @@ class TestDashboard(FrappeTestCase):
 			)
 
 	def test_only_who_may_read_the_log_gets_them(self):
-		make_api_user(PLAIN)
-		frappe.set_user(PLAIN)
-		for read in (dashboard.error_rate, dashboard.requests_per_hour):
-			with self.assertRaises(frappe.PermissionError):
-				read()
+		plain = make_api_user(PLAIN)
+		for method in ("error_rate", "requests_per_hour", "untrusted_proxy"):
+			response = api_request(
+				"POST", f"/api/method/my_api_app.request_log.dashboard.{method}", auth=plain
+			)
+			self.assertEqual(response.status_code, 403, response.get_data(as_text=True))
+			self.assertNotIn("value", response.get_json().get("message") or {})

@@ -102,6 +102,8 @@ class RequestLogTestCase(FrappeTestCase):
 
 class TestCapture(RequestLogTestCase):
 	def test_every_kind_of_request_is_one_record_with_the_right_fields(self):
+		# first: a password saved with "log out from all devices" stops the user's tokens
+		password = self.owner_password()
 		key, secret = self.create_key()
 		token_response = api_request(
 			"POST",
@@ -111,7 +113,7 @@ class TestCapture(RequestLogTestCase):
 		)
 		self.assertEqual(token_response.status_code, 200, token_response.get_data(as_text=True))
 		jwt = token_response.get_json()["message"]["data"]["access_token"]
-		login = api_request("POST", "/api/method/login", json={"usr": OWNER, "pwd": self.owner_password()})
+		login = api_request("POST", "/api/method/login", json={"usr": OWNER, "pwd": password})
 		self.assertEqual(login.status_code, 200)
 		# the session id goes in the query: the test client sends only its own (empty) cookie jar
 		sid = next(c for c in login.headers.getlist("Set-Cookie") if c.startswith("sid=")).split(";")[0][4:]

@@ -1,5 +1,6 @@
-"""A job endpoint for the test suites and benchmarks of background jobs: it answers 404
-unless the site allows tests, and is left out of the OpenAPI document."""
+"""A job endpoint for the test suites and benchmarks of background jobs: it answers 404 unless
+the app's tests run (``tests.endpoints.TEST_ENDPOINTS``), and is left out of the OpenAPI
+document."""
 
 import time
 from typing import Annotated, Literal
@@ -9,12 +10,13 @@ from pydantic import Field
 
 from my_api_app.core.jobs import DEFAULT_MAX_RESULT_BYTES, JobAccepted
 from my_api_app.jobs import report_progress, start_job
-from my_api_app.toolkit import NotFound, endpoint
+from my_api_app.tests.endpoints import TEST_ENDPOINTS
+from my_api_app.toolkit import endpoint
 
 Behaviour = Literal["finish", "fail", "big_result", "slow"]
 
 
-@endpoint(methods="POST", status=202, include_in_schema=False)
+@endpoint(methods="POST", status=202, include_in_schema=False, enabled_by=TEST_ENDPOINTS)
 def start_test_job(
 	behaviour: Behaviour,
 	marker: Annotated[str, Field(min_length=1, max_length=60)],
@@ -22,8 +24,6 @@ def start_test_job(
 	queue: Literal["short", "default", "long"] = "long",
 ) -> JobAccepted:
 	"""Start ``run_test_job`` as the caller."""
-	if not frappe.conf.allow_tests:
-		raise NotFound("No such endpoint.")
 	return start_job(
 		"my_api_app.tests.job_endpoints.run_test_job",
 		queue=queue,

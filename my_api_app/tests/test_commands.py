@@ -7,11 +7,13 @@ import subprocess
 import sys
 
 import frappe
+from frappe.installer import update_site_config
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_bench_path
 
 from my_api_app.console import call
 from my_api_app.testing import make_api_user
+from my_api_app.tests.endpoints import TEST_ENDPOINTS
 
 OWNER = "console-owner@example.com"
 ECHO = "my_api_app.tests.endpoints.echo"
@@ -46,6 +48,15 @@ class TestApiCall(FrappeTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		make_api_user(OWNER)
+		# the bench command runs in a process of its own: the test endpoints it calls exist there
+		# only through the site config, for this class's run
+		cls.saved_switch = frappe.get_site_config().get(TEST_ENDPOINTS)
+		update_site_config(TEST_ENDPOINTS, 1)
+
+	@classmethod
+	def tearDownClass(cls):
+		update_site_config(TEST_ENDPOINTS, cls.saved_switch if cls.saved_switch is not None else "None")
+		super().tearDownClass()
 
 	def test_call_runs_the_pipeline_as_the_user_and_ends_its_session(self):
 		before = sessions_of(OWNER)

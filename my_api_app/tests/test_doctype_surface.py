@@ -31,6 +31,7 @@ from my_api_app import app_doctypes
 from my_api_app.api_keys import tokens
 from my_api_app.core.webhook_signing import new_secret
 from my_api_app.testing import api_request, make_api_user
+from my_api_app.tests import factories
 
 VICTIM = "surface-victim@example.com"
 PLAIN = "surface-plain@example.com"
@@ -492,10 +493,8 @@ def table_parents() -> dict[str, tuple[str, str]]:
 
 
 def make_api_key(user: str, scopes: list[str]) -> tuple[str, str]:
-	doc = frappe.get_doc(
-		{"doctype": "API Key", "label": fresh(), "user": user, "scopes": [{"scope": s} for s in scopes]}
-	).insert()
-	return doc.name, doc._plaintext_secret
+	doc, secret = factories.make_api_key(user, scopes, label=fresh())
+	return doc.name, secret
 
 
 def make_rate_limit() -> str:

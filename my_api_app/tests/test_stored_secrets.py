@@ -19,6 +19,7 @@ from my_api_app.core import api_key_format, webhook_signing
 from my_api_app.patches import encrypt_api_key_hashes, move_webhook_signing_secrets
 from my_api_app.testing import api_request, make_api_user
 from my_api_app.tests.durable_webhook import insert_durable_webhook
+from my_api_app.tests.factories import make_api_key, roll_api_key
 from my_api_app.webhooks import config
 
 MANAGER = "secrets-manager@example.com"
@@ -36,11 +37,9 @@ class TestStoredSecrets(FrappeTestCase):
 		tokens.signing_key()  # the first signing key is made on first use
 		kid = frappe.db.get_value("API Signing Key", {"status": "Active"}, order_by="creation desc")
 
-		key = frappe.get_doc(
-			{"doctype": "API Key", "label": "secrets", "user": KEY_USER, "scopes": [{"scope": "*"}]}
-		).insert()
-		key.roll(60)  # a previous hash too
-		cls.key, cls.key_secret = key.name, key._plaintext_secret
+		key, _ = make_api_key(KEY_USER, label="secrets")
+		secret = roll_api_key(key)  # a previous hash too
+		cls.key, cls.key_secret = key.name, secret
 
 		webhook = insert_durable_webhook(f"test-secrets-{frappe.generate_hash(length=6)}")
 		config.rotate_secret(webhook)  # a previous secret too

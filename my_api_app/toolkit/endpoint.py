@@ -4,7 +4,8 @@
 	def close(name: str) -> ClosedTodo: ...
 
 A call runs, in order: HTTP method (405 + Allow), authentication (401), roles (403),
-input validation (400, every field at once), document permissions (404 / 403), the
+input validation (400, every field at once), document permissions (404 when missing or not
+readable, 403 when readable but not permitted), the
 function, the answer's validation against the return annotation (``core.responses``: only
 declared fields are kept; a mismatch is a 500), then the envelope
 ``{"status": "success", "data": ...}`` inside Frappe's ``message``. Any error rolls the
@@ -40,6 +41,8 @@ def endpoint(
 	rate_limit: tuple[int, int] | dict | None = None,
 	include_in_schema: bool = True,
 	unchecked_response: str | None = None,
+	envelope: bool = True,
+	enabled_by: str | None = None,
 ) -> Callable:
 	"""Declare an API endpoint; see the module docstring and README for each option.
 
@@ -56,6 +59,12 @@ def endpoint(
 	- ``unchecked_response``: why the answer has no declared shape; it is then passed on
 	  unvalidated. Without it the return annotation must describe the answer (a model,
 	  TypedDict, ``list[Model]``, ``JobAccepted``, ``None`` or a werkzeug ``Response``).
+	- ``envelope``: False answers the data itself in ``message``, as Frappe's own methods do
+	  (Desk's number cards and chart sources, stand-ins for Frappe methods); such an endpoint
+	  stays out of the OpenAPI document.
+	- ``enabled_by``: a site config key; unless it is set (or the app's tests run in this
+	  process), the endpoint answers 404 as if it did not exist and is left out of the OpenAPI
+	  document.
 	"""
 
 	def decorate(fn: Callable) -> Callable:
@@ -70,6 +79,8 @@ def endpoint(
 			include_in_schema=include_in_schema,
 			raw_types=(Response,),
 			unchecked_response=unchecked_response,
+			envelope=envelope,
+			enabled_by=enabled_by,
 		)
 
 		def api_endpoint(**kwargs):
@@ -94,6 +105,8 @@ def endpoint(
 
 def _serve(spec: EndpointSpec, fn: Callable, kwargs: dict):
 	try:
+		if not enabled(spec):
+			raise NotFound("No such endpoint.")
 		_check_method(spec)
 		_check_caller(spec)
 		args = validate_input(
@@ -114,7 +127,21 @@ def _serve(spec: EndpointSpec, fn: Callable, kwargs: dict):
 		frappe.local.response["http_status_code"] = 202
 	elif spec.status != 200:
 		frappe.local.response["http_status_code"] = spec.status
-	return {"status": "success", "data": data}
+	return {"status": "success", "data": data} if spec.envelope else data
+
+
+_ENABLED_IN_THIS_PROCESS: set[str] = set()  # enabled_by keys the app's test runner turned on
+
+
+def enable_in_this_process(*config_keys: str) -> None:
+	"""Turn on endpoints ``enabled_by`` these keys for this process only (the app's
+	``before_tests`` hook: the tests' own endpoints and the examples, while the tests run)."""
+	_ENABLED_IN_THIS_PROCESS.update(config_keys)
+
+
+def enabled(spec: EndpointSpec) -> bool:
+	key = spec.enabled_by
+	return key is None or key in _ENABLED_IN_THIS_PROCESS or bool(frappe.conf.get(key))
 
 
 def _check_method(spec: EndpointSpec) -> None:
@@ -137,11 +164,20 @@ def _check_caller(spec: EndpointSpec) -> None:
 
 
 def _check_document_permissions(spec: EndpointSpec, args: dict) -> None:
+	"""404 for a document that does not exist or that the caller may not read (the answers are
+	the same, so neither tells that it exists); 403 for one it may read but not ``ptype``."""
 	for perm in spec.permissions:
 		name = args[perm.argument]
+		missing = NotFound(f"{perm.doctype} {name} was not found.")
 		if not name or not frappe.db.exists(perm.doctype, name):
-			raise NotFound(f"{perm.doctype} {name} was not found.")
-		if not frappe.has_permission(perm.doctype, perm.ptype, doc=name):
+			raise missing
+		try:
+			readable = frappe.has_permission(perm.doctype, "read", doc=name)
+		except frappe.PermissionError:  # a hook that refuses by raising
+			readable = False
+		if not readable:
+			raise missing
+		if perm.ptype != "read" and not frappe.has_permission(perm.doctype, perm.ptype, doc=name):
 			raise Forbidden(f"You may not {perm.ptype} {perm.doctype} {name}.")
 
 

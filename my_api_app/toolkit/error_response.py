@@ -11,10 +11,18 @@ import json
 
 import frappe
 from frappe.utils import strip_html_tags
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
-from my_api_app.core.errors import ApiError, error_object, kind_for_status
-from my_api_app.toolkit import request_context
-from my_api_app.toolkit.error_mapping import to_api_error
+from my_api_app.core.errors import (
+	RETRY_TRANSIENT_AFTER,
+	TRANSIENT_FAILURES,
+	ApiError,
+	error_object,
+	kind_for_status,
+)
+from my_api_app.toolkit import frappe_compat, request_context
+from my_api_app.toolkit.error_mapping import INTERNAL_DETAIL, to_api_error
 
 # Frappe's body keys that can hold a traceback or debug output.
 TRACEBACK_KEYS = ("exception", "exc", "_exc_source", "_debug_messages")
@@ -69,12 +77,42 @@ FRAPPE_EXC_TYPES = {401: "AuthenticationError", 403: "PermissionError"}
 
 
 def answer_noted(response, error: ApiError) -> None:
-	"""Give the response Frappe built for a noted error (a failed credential, a missing scope)
-	the structured body, on any path."""
+	"""Give the response Frappe built for a noted error (a scope a permission hook refused deep
+	inside a handler) the structured body, on any path."""
+	write(response, error, request_context.request_id())
+
+
+class Refusal(HTTPException):
+	"""An error the app's own request hooks answer, on any path, with its structured body.
+
+	Frappe returns a werkzeug ``HTTPException`` as it is. Its own error handling cannot be
+	relied on outside /api/: Frappe 15 renders no 429 there and answers a bare HTML 500 (and
+	then skips ``frappe.destroy``), and renders 401 and 403 as web pages.
+	"""
+
+	def __init__(self, response: Response):
+		super().__init__(response=response)
+		self.code = response.status_code
+
+
+def refuse(state: request_context.ApiRequest, error: ApiError) -> Refusal:
+	"""The refusal to raise for ``error``: its structured body, status and headers (and the CORS
+	headers Frappe would add), kept on the request's state for the after_request hooks."""
+	if state.request_id is None:
+		request_context.start(state, frappe.request)
+	response = Response(status=error.status, mimetype="application/json")
+	write(response, error, state.request_id)
+	frappe_compat.add_cors_headers(response)
+	state.refusal = response
+	return Refusal(response)
+
+
+def write(response, error: ApiError, request_id: str | None) -> None:
+	"""Give ``response`` the error's status, headers and structured body."""
 	body = {
 		"exc_type": FRAPPE_EXC_TYPES.get(error.status, type(error).__name__),
 		"_server_messages": json.dumps([json.dumps(_message_entry(error.title, error.detail))]),
-		"error": error.as_dict(request_context.request_id()),
+		"error": error.as_dict(request_id),
 	}
 	response.status_code = error.status
 	response.mimetype = "application/json"
@@ -83,23 +121,36 @@ def answer_noted(response, error: ApiError) -> None:
 
 
 def rewrite_frappe_error(response) -> None:
-	"""Give an error that Frappe answered before the toolkit ran (a body that is not JSON, a
-	bad ``Authorization`` header, a missing CSRF token) the same body as the toolkit's own."""
+	"""Give an error Frappe answered on an API call (its own methods and routes, a body it could
+	not parse, a failed login, a missing CSRF token, a crash) the API's error contract: the
+	structured body with the request id and no traceback, as JSON whatever Frappe rendered.
+	A backing service that could not be reached (``TRANSIENT_FAILURES``) is a 503 with
+	``Retry-After``; a body too deep for Frappe's parser a 400."""
 	try:
 		body = json.loads(response.get_data())
 	except ValueError:
+		body = None  # an HTML page (a client that asked for one, or Frappe's error page)
+	if isinstance(body, dict) and "error" in body:
 		return
-	if not isinstance(body, dict) or "error" in body:
-		return
-	if body.get("exc_type") == "JSONDecodeError":  # Frappe parses the body before any hook runs
-		response.status_code = 400
-		type_, title = kind_for_status(400)
-		detail = "The request body is not valid JSON."
-	else:
-		if response.status_code == 417:  # frappe.ValidationError (a JSON body that is no object): 400
-			response.status_code = 400
-		type_, title = kind_for_status(response.status_code)
-		detail = _first_server_message(body) or title
+	if not isinstance(body, dict):
+		body = {}
+	status = response.status_code
+	exc_type = body.get("exc_type") if isinstance(body.get("exc_type"), str) else None
+	detail = None
+	if exc_type in ("JSONDecodeError", "RecursionError") or (status == 417 and exc_type == "DataError"):
+		status, detail = 400, "The request body is not valid JSON, or nests deeper than the API takes."
+		body.pop("_server_messages", None)
+	elif status == 417:  # frappe.ValidationError (a JSON body that is no object): 400
+		status = 400
+	elif status >= 500 and exc_type in TRANSIENT_FAILURES:
+		status, detail = 503, "A service the site needs did not answer. Retry shortly."
+		response.headers["Retry-After"] = str(RETRY_TRANSIENT_AFTER)
+		body.pop("_server_messages", None)
+	if status >= 500 and detail is None:
+		detail = INTERNAL_DETAIL
+		body.pop("_server_messages", None)
+	type_, title = kind_for_status(status)
+	detail = detail or _first_server_message(body) or title
 	for key in TRACEBACK_KEYS:
 		body.pop(key, None)
 	for v2_error in body.get("errors") or ():
@@ -108,12 +159,10 @@ def rewrite_frappe_error(response) -> None:
 	if "_server_messages" not in body:
 		body["_server_messages"] = json.dumps([json.dumps(_message_entry(title, detail))])
 	body["error"] = error_object(
-		status=response.status_code,
-		type=type_,
-		title=title,
-		detail=detail,
-		request_id=request_context.request_id(),
+		status=status, type=type_, title=title, detail=detail, request_id=request_context.request_id()
 	)
+	response.status_code = status
+	response.mimetype = "application/json"
 	response.set_data(json.dumps(body, separators=(",", ":")))
 
 

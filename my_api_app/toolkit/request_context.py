@@ -1,10 +1,16 @@
-"""Per-request state of the API (``ApiRequest``): the call the request makes, the request id,
-the toolkit endpoint being called, the caller and the client address.
+"""Per-request state of the API (``ApiRequest``): the call the request makes, what it reaches,
+the request id, the toolkit endpoint being called, the caller and the client address.
+
+The state lives in the request's own WSGI environ, so it is made fresh for every request and
+no other request can ever read it, whatever Frappe does or fails to do when a request ends
+(Frappe 15 skips ``frappe.destroy`` when an error cannot be rendered, and a worker thread's
+``frappe.local`` then keeps the last request's attributes).
 
 ``current_call()`` (``ApiRequest.call``) is the one answer to "what does this request run"
-(``core.dispatch``), computed once from the request and the ``form_dict`` Frappe built, before
-any handler can change ``form_dict``; scopes, rate limits, the request log, the request id and
-the error bodies all ask it.
+(``core.dispatch``), and ``ApiRequest.reach`` to "what does it reach" (``core.closed_world``),
+each computed once from the request and the ``form_dict`` Frappe built, before any handler can
+change ``form_dict``; scopes, rate limits, the request log, the request id and the error bodies
+all ask them.
 
 The request id is the client's ``X-Request-Id`` when it is a sane token, otherwise a new one.
 It is echoed on the response to every API call (any /api/ path, or ``cmd`` on any path),
@@ -12,39 +18,41 @@ carried in every error body and stored as the ``trace_id`` of the Error Log row 
 500, so one id finds the traceback.
 """
 
-import importlib
 import os
 import re
-import sys
 from functools import lru_cache
 
 import frappe
 
+from my_api_app.core import api_key_format, closed_world, dispatch
 from my_api_app.core import client_ip as client_ip_rules
-from my_api_app.core import dispatch
 from my_api_app.core.endpoint_spec import EndpointSpec
 from my_api_app.core.errors import ApiError
+from my_api_app.toolkit import frappe_compat, untrusted_proxy
+from my_api_app.toolkit.frappe_world import FrappeWorld
 from my_api_app.toolkit.registry import ENDPOINTS
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
-_DOTTED = re.compile(r"[A-Za-z0-9_.]+")
 # The inbound webhook receiver's body is the sender's: its before_request hook drops a ``cmd``
 # key on this method's path, so the path's call is what runs.
 CMD_DROPPED_ON = frozenset({"my_api_app.api.inbound.receive"})
 
 
 class ApiRequest:
-	"""What the app's hooks know of the request being served: one object, ``frappe.local`` 's
-	``my_api_app_request``, made by the first hook that asks (``current()``), so each hook pays
-	for one ``frappe.local`` lookup rather than one per fact.
+	"""What the app's hooks know of the request being served: one object in the request's WSGI
+	environ, made by the first hook that asks (``current()``), so each hook pays for one lookup
+	rather than one per fact.
 
 	- ``call``: what the request runs (``core.dispatch``), resolved on first use;
+	- ``reach``: what the call reaches (``core.closed_world``), analysed on first use;
 	- ``request_id``, ``endpoint``, ``response_headers``: set by ``start`` for API calls;
 	- ``noted_error``: an error to answer with its structured body (``note_error``);
+	- ``refusal``: the response to an error the app's hooks answered themselves;
 	- ``principal``: the API key or JWT caller (``api_keys.principal``), None for any other;
 	- ``log_started``: the request log's start time;
-	- ``presents_credential``: the brute-force guard's answer, taken before this app's
-	  authentication consumes the ``Authorization`` header;
+	- ``credential``: the ``Authorization`` header's credential, parsed once, before this app's
+	  authentication consumes the header;
+	- ``past_limit``: the brute-force guard refused the password login (its Retry-After);
 	- ``copies_caught_up``: the request has read the committed cache's announcements
 	  (``committed_cache.get``: once a request).
 	"""
@@ -52,12 +60,15 @@ class ApiRequest:
 	__slots__ = (
 		"_call",
 		"_client_ip",
+		"_credential",
+		"_reach",
 		"copies_caught_up",
 		"endpoint",
 		"log_started",
 		"noted_error",
-		"presents_credential",
+		"past_limit",
 		"principal",
+		"refusal",
 		"request_id",
 		"response_headers",
 	)
@@ -65,12 +76,15 @@ class ApiRequest:
 	def __init__(self) -> None:
 		self._call = None
 		self._client_ip = _UNKNOWN
+		self._reach = None
+		self._credential = _UNKNOWN
 		self.copies_caught_up = False
 		self.endpoint: EndpointSpec | None = None
 		self.log_started: tuple[float, float] | None = None
 		self.noted_error: ApiError | None = None
-		self.presents_credential: bool | None = None
+		self.past_limit: int | None = None  # a login refused past the guard's limit: its Retry-After
 		self.principal = None
+		self.refusal = None  # the response of an error the app's hooks answered (error_response.refuse)
 		self.request_id: str | None = None
 		self.response_headers: dict[str, str] = {}
 
@@ -83,9 +97,32 @@ class ApiRequest:
 		if call is None:
 			request = frappe.request
 			call = self._call = dispatch.resolve(
-				request.method, request.path, frappe.local.form_dict or {}, cmd_dropped_on=CMD_DROPPED_ON
+				request.method,
+				request.path,
+				frappe.local.form_dict or {},
+				match=frappe_compat.match_api_route,
+				cmd_dropped_on=CMD_DROPPED_ON,
 			)
 		return call
+
+	@property
+	def reach(self) -> closed_world.Reach:
+		"""What the call reaches (its endpoint, the DocTypes it reads or writes, or why that
+		cannot be proven), from the ``form_dict`` Frappe built, before any handler changes it."""
+		reach = self._reach
+		if reach is None:
+			reach = self._reach = closed_world.analyse(self.call, frappe.local.form_dict or {}, FrappeWorld())
+		return reach
+
+	@property
+	def credential(self) -> api_key_format.Presented | None:
+		"""The credential the ``Authorization`` header presents, parsed once (before this app's
+		authentication takes the header away): the guard, authentication and the log ask it."""
+		credential = self._credential
+		if credential is _UNKNOWN:
+			secret_header = frappe.request.headers.get("Authorization")
+			credential = self._credential = api_key_format.presented(secret_header) if secret_header else None
+		return credential
 
 	@property
 	def client_ip(self) -> str | None:
@@ -94,29 +131,48 @@ class ApiRequest:
 		address = self._client_ip
 		if address is _UNKNOWN:
 			request = frappe.request
-			address = self._client_ip = client_ip_rules.client_ip(
-				request.remote_addr,
-				request.headers.get("X-Forwarded-For"),
-				_trusted_proxies(_config_entries(frappe.conf.get("my_api_app_trusted_proxies"))),
-			)
+			forwarded_for = request.headers.get("X-Forwarded-For")
+			trusted = _trusted_proxies(_config_entries(frappe.conf.get("my_api_app_trusted_proxies")))
+			address = self._client_ip = client_ip_rules.client_ip(request.remote_addr, forwarded_for, trusted)
+			if forwarded_for and client_ip_rules.behind_an_untrusted_proxy(
+				request.remote_addr, forwarded_for, trusted
+			):
+				untrusted_proxy.seen(request.remote_addr)
 		return address
 
 
 _UNKNOWN = object()
 
 
+STATE_KEY = "my_api_app.request"
+
+
+def _environ() -> dict | None:
+	"""The WSGI environ of the request being served (None outside a request: a job, a console)."""
+	return getattr(getattr(frappe.local, "request", None), "environ", None)
+
+
 def current() -> ApiRequest:
-	"""This request's ``ApiRequest``, made on first ask."""
-	state = getattr(frappe.local, "my_api_app_request", None)
+	"""This request's ``ApiRequest``, made on first ask. Outside a request (an endpoint called
+	from Python), a state of the call's own ``frappe.local``."""
+	environ = _environ()
+	if environ is None:
+		state = getattr(frappe.local, "my_api_app_request", None)
+		if state is None:
+			state = frappe.local.my_api_app_request = ApiRequest()
+		return state
+	state = environ.get(STATE_KEY)
 	if state is None:
-		state = frappe.local.my_api_app_request = ApiRequest()
+		state = environ[STATE_KEY] = ApiRequest()
 	return state
 
 
 def peek() -> ApiRequest | None:
-	"""This request's ``ApiRequest`` if a hook made one (None outside a request, in a job, or
-	before the hooks ran)."""
-	return getattr(frappe.local, "my_api_app_request", None)
+	"""This request's ``ApiRequest`` if a hook made one (None in a job, or before the hooks ran)."""
+	environ = _environ()
+	if environ is None:
+		return getattr(frappe.local, "my_api_app_request", None)
+	return environ.get(STATE_KEY)
 
 
 def current_call() -> dispatch.Call:
@@ -161,32 +217,17 @@ def add_response_headers(headers: dict[str, str]) -> None:
 
 
 def endpoint_for_method(dotted: str | None) -> EndpointSpec | None:
-	"""The toolkit endpoint that runs for a call of ``dotted`` (after Frappe's
-	``override_whitelisted_methods``, as Frappe resolves it), importing its module if needed.
-
-	Only modules of installed apps are imported, which Frappe itself does for any caller
-	(Guest included) when it resolves the method after authentication.
-	"""
+	"""The toolkit endpoint that runs for a call of ``dotted``: the endpoint of the function
+	Frappe runs for it (after ``override_whitelisted_methods``), whatever name it is called by.
+	The module of an installed app is imported if needed, as Frappe does a moment later for any
+	caller, Guest included."""
 	if not dotted:
 		return None
-	overrides = frappe.get_hooks("override_whitelisted_methods", {}).get(dotted)
-	if overrides:
-		dotted = overrides[-1]
-	if dotted in ENDPOINTS:
-		return ENDPOINTS[dotted]
-	module, _, _ = dotted.rpartition(".")
-	if (
-		not _DOTTED.fullmatch(dotted)
-		or not module
-		or module in sys.modules
-		or module.split(".")[0] not in frappe.get_installed_apps()
-	):
-		return None
-	try:
-		importlib.import_module(module)
-	except ImportError:
-		return None
-	return ENDPOINTS.get(dotted)
+	final = frappe_compat.overridden_method(dotted)
+	spec = ENDPOINTS.get(final)
+	if spec is not None:
+		return spec
+	return getattr(frappe_compat.whitelisted_function(final), "endpoint_spec", None)
 
 
 def client_ip() -> str | None:

@@ -12,6 +12,7 @@ import frappe
 from frappe import _
 from frappe.utils.password import get_decrypted_password
 
+from my_api_app.app_doctypes import SECRET_BEARING
 from my_api_app.core import address_guard, webhook_delivery, webhook_signing
 from my_api_app.toolkit import committed_cache
 
@@ -31,7 +32,18 @@ def check_address(url: str) -> list[str]:
 
 
 def validate_webhook(doc, method=None) -> None:
-	"""doc_events Webhook.validate: for durable webhooks only; others are left as Frappe has them."""
+	"""doc_events Webhook.validate. No webhook, Frappe's or durable, is sent for a DocType that
+	carries a secret (``app_doctypes.SECRET_BEARING``): its events would put that secret in a
+	payload. Otherwise only durable webhooks are checked here; others are left as Frappe has them."""
+	if doc.webhook_doctype in SECRET_BEARING:
+		frappe.throw(
+			_("{0} documents carry secrets: no webhook is sent for them.").format(_(doc.webhook_doctype)),
+			frappe.PermissionError,
+			title=_("Not allowed"),
+		)
+	if doc.get("durable_delivery") and doc.webhook_docevent == "workflow_transition":
+		# Frappe 16's workflow tasks send a webhook themselves, whether it is enabled or not
+		frappe.throw(_("A durable webhook cannot be sent on a workflow transition."), title=_("Not allowed"))
 	if not doc.get("durable_delivery"):
 		if doc.has_value_changed("durable_delivery") and not doc.is_new():
 			doc.enabled = doc.durable_enabled  # back to Frappe's sender, switched as ours was

@@ -50,7 +50,9 @@ def test_the_docs_page_renders_and_lists_every_endpoint(browser, base_url, guest
 		assert {block for block in shown if block[1].startswith("/api/")} == expected
 
 		# One operation opens to its parameters and responses, as a reader would use it.
-		hello = page.locator('.opblock-summary-path[data-path="/api/method/my_api_app.api.public.hello"]')
+		hello = page.locator(
+			'.opblock-summary-path[data-path="/api/method/my_api_app.examples.public.hello"]'
+		)
 		hello.click()
 		expect(page.locator(".opblock.is-open .responses-table")).to_be_visible()
 		expect(page.locator(".opblock.is-open")).to_contain_text("name")

@@ -31,8 +31,17 @@ M, DOC = dispatch.METHOD, "ToDo"
 		("GET", "/api/resource/ToDo", {"cmd": "a.b"}, Call(M, "cmd", True, method="a.b")),
 		("GET", "/", {"cmd": ["a.b"]}, Call(M, "cmd", True, method=None)),
 		("GET", "/", {"cmd": ""}, Call(dispatch.PAGE, "web", False)),
-		("POST", "/", {"cmd": "login"}, Call(dispatch.LOGIN, "cmd", True, method="login")),
-		("POST", "/api/method/login", {}, Call(dispatch.LOGIN, "v1", True, method="login")),
+		("POST", "/", {"cmd": "login"}, Call(dispatch.LOGIN, "cmd", True, method="login", logs_in=True)),
+		("POST", "/api/method/login", {}, Call(dispatch.LOGIN, "v1", True, method="login", logs_in=True)),
+		# Frappe logs in when cmd is login or the path is exactly /api/method/login, whatever runs
+		("POST", "/api/method/login", {"cmd": "ping"}, Call(M, "cmd", True, method="ping", logs_in=True)),
+		(
+			"POST",
+			"/app/todo",
+			{"cmd": "login"},
+			Call(dispatch.LOGIN, "cmd", True, method="login", logs_in=True),
+		),
+		("POST", "/api/v2/method/login", {}, Call(M, "v2", True, method="login")),
 		("POST", "/api/method/login/", {}, Call(M, "v1", True, method="login")),
 		("GET", "/backups/x.sql.gz", {}, Call(dispatch.FILE, "web", False)),
 		("GET", "/private/files/a.pdf", {}, Call(dispatch.FILE, "web", False)),
@@ -107,6 +116,8 @@ def test_the_receiver_path_keeps_its_call_when_a_hook_drops_cmd():
 	receive = "my_api_app.api.inbound.receive"
 	path = f"/api/method/{receive}"
 	assert resolve("POST", path, {"cmd": "x.y"}, cmd_dropped_on={receive}).method == receive
+	# the receiver drops cmd, but Frappe has already performed a login the body asked for
+	assert resolve("POST", path, {"cmd": "login"}, cmd_dropped_on={receive}).logs_in
 	assert resolve("POST", "/", {"cmd": "x.y"}, cmd_dropped_on={receive}).method == "x.y"
 	assert resolve("POST", "/api/method/other.m", {"cmd": "x.y"}, cmd_dropped_on={receive}).method == "x.y"
 

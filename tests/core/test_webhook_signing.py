@@ -10,8 +10,11 @@ from datetime import datetime, timezone
 import pytest
 import standardwebhooks
 import stripe
+from hypothesis import given
+from hypothesis import strategies as st
 
 from my_api_app.core.webhook_signing import (
+	KEPT_HEADERS,
 	REDACTED,
 	InvalidSignature,
 	new_secret,
@@ -277,20 +280,31 @@ def test_frappe_signature_is_what_frappe_15_sends():
 		verify_frappe(None, sent_body, ["frappe secret"])
 
 
-def test_redact_headers_hides_secrets_case_insensitively_and_keeps_the_rest():
+def test_redact_headers_keeps_values_of_an_allow_list_only():
 	headers = {
 		"authorization": "Bearer abc",
 		"Webhook-Signature": "v1,abc",
 		"webhook-id": "msg_1",
+		"Webhook-Timestamp": "1700000000",
 		"STRIPE-SIGNATURE": "t=1,v1=abc",
 		"x-hub-signature-256": "sha256=abc",
 		"X-Frappe-Webhook-Signature": "abc=",
 		"Cookie": "sid=abc",
 		"Set-Cookie": "sid=abc; HttpOnly",
+		"X-Api-Key": "a-credential-under-any-name",
+		"X-Custom-Token": "another",
 		"Content-Type": "application/json",
+		"User-Agent": "Svix-Webhooks/1.0",
 	}
 	redacted = redact_headers(headers)
 	assert list(redacted) == list(headers)
-	assert {name for name, value in redacted.items() if value != REDACTED} == {"webhook-id", "Content-Type"}
+	kept = {name for name, value in redacted.items() if value != REDACTED}
+	assert kept == {"webhook-id", "Webhook-Timestamp", "Content-Type", "User-Agent"}
 	assert redacted["Content-Type"] == "application/json"
 	assert headers["authorization"] == "Bearer abc"
+
+
+@given(st.text(min_size=1, max_size=30), st.text(max_size=40))
+def test_a_header_nobody_listed_keeps_no_value(name, value):
+	if name.lower() not in KEPT_HEADERS:
+		assert redact_headers({name: value})[name] == REDACTED

@@ -109,7 +109,7 @@ def test_scopes_name_what_is_missing(member):
 	assert scoped.method("GET", WHOAMI).status_code == 200
 	assert scoped.request("GET", "/api/resource/ToDo").status_code == 200
 	for method, path, scope in (
-		("GET", "/api/method/my_api_app.api.public.hello", "method:my_api_app.api.public.hello"),
+		("GET", "/api/method/my_api_app.examples.public.hello", "method:my_api_app.examples.public.hello"),
 		("POST", "/api/resource/ToDo", "doctype:ToDo:create"),
 		("GET", "/api/resource/Note", "doctype:Note:read"),
 		("GET", "/api/v2/document/ToDo", None),

@@ -17,13 +17,13 @@ PATHS = (
 	"/",
 	"/app/todo",
 	"/api/resource/ToDo",
-	"//api/method/my_api_app.api.orders.create_order",
+	"//api/method/my_api_app.examples.orders.create_order",
 )
 
 
 @pytest.fixture(scope="module")
 def narrow_key(manager) -> Site:
-	return as_key(create_key(manager[1], ("method:my_api_app.api.orders.*", "doctype:ToDo:create")))
+	return as_key(create_key(manager[1], ("method:my_api_app.examples.orders.*", "doctype:ToDo:create")))
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -22,9 +22,9 @@ PACKAGE = "generated_api_client"
 NPM_TOOLS = ("openapi-typescript", "typescript")
 # What the generated client's calls need, and no more.
 SCOPES = [
-	"method:my_api_app.api.orders.*",
+	"method:my_api_app.examples.orders.*",
 	"method:my_api_app.api.keys.list_keys",
-	"method:my_api_app.api.exports.*",
+	"method:my_api_app.examples.exports.*",
 	"method:my_api_app.api.jobs.*",
 	"doctype:ToDo:read",
 	"doctype:ToDo:create",

@@ -67,14 +67,14 @@ def test_export_end_to_end_as_a_new_user(admin, member, other_member, manager):
 
 	response = me.method(
 		"POST",
-		"my_api_app.api.exports.start_export",
+		"my_api_app.examples.exports.start_export",
 		json={"filters": {"status": "Open"}},
 		headers={"Idempotency-Key": uuid.uuid4().hex},
 	)
 	assert response.status_code == 202, response.text
 	job_id = response.json()["message"]["data"]["job_id"]
 	assert response.headers["Location"] == f"{STATUS}?job_id={job_id}"
-	check = f"/api/method/my_api_app.api.exports.check_job_status?job_id={job_id}"
+	check = f"/api/method/my_api_app.examples.exports.check_job_status?job_id={job_id}"
 	data = poll(me, job_id, path=check)
 	assert data["status"] == "finished", data
 	assert data["progress"]["percent"] == 100

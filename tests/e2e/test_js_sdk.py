@@ -20,9 +20,9 @@ from js_packages import JS_DIR, ensure_installed, locked_version
 skip_unless_live_site()
 
 SCRIPT = JS_DIR / "sdk_client.mjs"
-HELLO = "my_api_app.api.public.hello"
-LIST_OPEN = "my_api_app.api.todos.list_open"
-CLOSE = "my_api_app.api.todos.close"
+HELLO = "my_api_app.examples.public.hello"
+LIST_OPEN = "my_api_app.examples.todos.list_open"
+CLOSE = "my_api_app.examples.todos.close"
 CREATE_KEY = "my_api_app.api.keys.create_key"
 ISSUE_TOKEN = "my_api_app.api.auth.issue_token"
 WHOAMI = "my_api_app.api.auth.whoami"

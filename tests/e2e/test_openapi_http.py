@@ -45,19 +45,19 @@ def test_guests_get_a_valid_openapi_3_1_document(guest):
 	validate(document)
 	paths = document["paths"]
 	for dotted, method in [
-		("my_api_app.api.public.hello", "get"),
-		("my_api_app.api.orders.create_order", "post"),
+		("my_api_app.examples.public.hello", "get"),
+		("my_api_app.examples.orders.create_order", "post"),
 		("my_api_app.api.auth.whoami", "get"),
 		("my_api_app.api.keys.create_key", "post"),
-		("my_api_app.api.todos.close", "post"),
+		("my_api_app.examples.todos.close", "post"),
 	]:
 		assert method in paths[f"/api/method/{dotted}"], dotted
 	# Declared include_in_schema=False: the test-only endpoints and the document itself.
 	assert not [path for path in paths if ".tests." in path or path == DOCUMENT_PATH]
-	hello = paths["/api/method/my_api_app.api.public.hello"]["get"]
+	hello = paths["/api/method/my_api_app.examples.public.hello"]["get"]
 	assert hello["security"][0] == {} and hello["x-allow-guest"] is True
-	order = paths["/api/method/my_api_app.api.orders.create_order"]["post"]
-	assert {"ApiKeyToken": ["method:my_api_app.api.orders.create_order"]} in order["security"]
+	order = paths["/api/method/my_api_app.examples.orders.create_order"]["post"]
+	assert {"ApiKeyToken": ["method:my_api_app.examples.orders.create_order"]} in order["security"]
 	assert order["requestBody"]["content"]["application/json"]["schema"]["required"] == [
 		"item_name",
 		"quantity",
@@ -85,7 +85,7 @@ def test_a_json_body_that_is_no_object_is_a_400_in_the_documented_shape(member):
 	_, site = member
 	response = site.method(
 		"POST",
-		"my_api_app.api.orders.create_order",
+		"my_api_app.examples.orders.create_order",
 		data='"AAA"',
 		headers={"Content-Type": "application/json"},
 	)
@@ -100,13 +100,15 @@ def test_an_order_total_is_always_a_json_number(member):
 	_, site = member
 	huge = site.method(
 		"POST",
-		"my_api_app.api.orders.create_order",
+		"my_api_app.examples.orders.create_order",
 		json={"item_name": "x", "quantity": 10133, "price": 1.4e308},
 	)
 	assert huge.status_code == 400, huge.text
 	assert {f["field"] for f in huge.json()["error"]["fields"]} == {"price"}
 	integral = site.method(
-		"POST", "my_api_app.api.orders.create_order", json={"item_name": "x", "quantity": 2.0, "price": 3}
+		"POST",
+		"my_api_app.examples.orders.create_order",
+		json={"item_name": "x", "quantity": 2.0, "price": 3},
 	)
 	assert integral.status_code == 201, integral.text
 	assert integral.json()["message"]["data"]["total"] == 6

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-HELLO = "my_api_app.api.public.hello"
-CREATE_ORDER = "my_api_app.api.orders.create_order"
-CLOSE = "my_api_app.api.todos.close"
-LIST_OPEN_FOR = "my_api_app.api.todos.list_open_for"
+HELLO = "my_api_app.examples.public.hello"
+CREATE_ORDER = "my_api_app.examples.orders.create_order"
+CLOSE = "my_api_app.examples.todos.close"
+LIST_OPEN_FOR = "my_api_app.examples.todos.list_open_for"
 WRITE_THEN_FAIL = "my_api_app.tests.endpoints.write_then_fail"
 
 

@@ -46,7 +46,7 @@ export class TypedClient {
 
 	async createOrder(input: OrderInput): Promise<Order> {
 		const body = await this.call<Json<CreateOrder["responses"][201]>>(
-			"my_api_app.api.orders.create_order",
+			"my_api_app.examples.orders.create_order",
 			{ method: "POST", body: JSON.stringify(input) },
 			201,
 		);

@@ -1,7 +1,7 @@
 // Copyright (c) 2026, my_api_app developers and contributors
 // For license information, please see license.txt
 
-// The secret is in the response that created or rolled the key, and nowhere else.
+// The secret is in the answer of the endpoint that created or rolled the key, and nowhere else.
 function show_secret(frm, secret, title) {
 	const authorization = `token ${frm.doc.name}:${secret}`;
 	const dialog = new frappe.ui.Dialog({
@@ -32,12 +32,79 @@ function show_secret(frm, secret, title) {
 	dialog.show();
 }
 
-function call_and_reload(frm, method, args, then) {
-	frappe
-		.call({ method: `my_api_app.api.keys.${method}`, args: args, freeze: true })
-		.then((r) => {
-			frm.reload_doc().then(() => then && then(r.message.data));
+// Creating or rolling a key from a session needs the password again (as GitHub's sudo mode):
+// the server answers 403 reauthentication_required, the user confirms, the call is made again.
+function call_key_endpoint(method, args) {
+	const call = () =>
+		frappe.call({
+			method: `my_api_app.api.keys.${method}`,
+			args: args,
+			freeze: true,
 		});
+	return call().catch((error) => {
+		if (error?.responseJSON?.error?.type !== "reauthentication_required") {
+			throw error;
+		}
+		return confirm_password().then(call);
+	});
+}
+
+function confirm_password() {
+	return new Promise((resolve) => {
+		frappe.prompt(
+			{ fieldname: "password", label: __("Password"), fieldtype: "Password", reqd: 1 },
+			(values) =>
+				frappe
+					.call({
+						method: "my_api_app.api.auth.confirm_password",
+						args: { password: values.password },
+						freeze: true,
+					})
+					.then(resolve),
+			__("Confirm your password to create or roll API keys"),
+			__("Confirm")
+		);
+	});
+}
+
+function call_and_reload(frm, method, args, then) {
+	call_key_endpoint(method, args).then((r) => {
+		frm.reload_doc().then(() => then && then(r.message.data));
+	});
+}
+
+// A new key is made by create_key, whose answer is the only place its secret ever is.
+function create_key(frm) {
+	const doc = frm.doc;
+	const args = {
+		label: doc.label,
+		user: doc.user || undefined,
+		scopes: (doc.scopes || []).map((row) => scope_text(row)).filter((scope) => scope),
+		never_expires: doc.never_expires ? 1 : 0,
+		allowed_ip_ranges: (doc.allowed_ip_ranges || "")
+			.split("\n")
+			.map((line) => line.split("#")[0].trim())
+			.filter((line) => line),
+	};
+	if (!doc.never_expires && doc.expires_at) {
+		args.expires_at = doc.expires_at; // the system time zone's, as Desk holds it
+	}
+	call_key_endpoint("create_key", args).then((r) => {
+		const data = r.message.data;
+		frm.doc.__unsaved = 0;
+		frappe.set_route("Form", "API Key", data.name).then(() => {
+			show_secret(cur_frm, data.secret, __("API key created"));
+		});
+	});
+}
+
+function scope_text(row) {
+	if (row.scope_type === "All") return "*";
+	if (row.scope_type === "Method" && row.method_pattern) return `method:${row.method_pattern.trim()}`;
+	if (row.scope_type === "DocType" && row.document_type) {
+		return `doctype:${row.document_type}:${row.access || ""}`;
+	}
+	return row.scope || "";
 }
 
 // Usage from the request log (System Settings > Log API Requests): 24 hours and 30 days.
@@ -111,15 +178,10 @@ frappe.ui.form.on("API Key", {
 		}
 	},
 
-	after_save(frm) {
-		const secret = frm.doc.__onload && frm.doc.__onload.secret;
-		if (secret) {
-			show_secret(frm, secret, __("API key created"));
-		}
-	},
-
 	refresh(frm) {
 		if (frm.is_new()) {
+			frm.disable_save();
+			frm.page.set_primary_action(__("Create"), () => create_key(frm));
 			return;
 		}
 		show_usage(frm);

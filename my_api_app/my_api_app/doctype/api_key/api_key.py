@@ -2,9 +2,12 @@
 # For license information, please see license.txt
 """API Key: a scoped, expiring, revocable credential whose secret is stored only as a hash.
 
-The secret is generated here, shown once (in ``__onload.secret`` of the response that created
-or rolled it) and never stored: only its SHA-256 is. Fields that only the server may change
-(hashes, revocation, last use, the owner) are restored if a client sends them.
+The secret is made by the endpoint that shows it (``api.keys.create_key``, ``roll_secret``),
+which hands the document only its hash and hint (``SecretIssue``): the secret is never on the
+document, its ``__onload``, a Version, a cache, or anything a webhook or a hook can render, and
+exists only in that one answer. A key is therefore created only through those endpoints; any
+other route that inserts one is refused. Fields that only the server may change (hashes,
+revocation, last use, the owner) are restored if a client sends them.
 
 The hashes are Password fields of permlevel 1: encrypted in ``__Auth`` (their columns hold
 asterisks, so no list filter or sort on them tells anything), readable by no role, and
@@ -18,6 +21,7 @@ within ``my_api_app_key_max_lifetime_days``; a user has at most
 ``my_api_app_max_active_keys_per_user`` usable keys.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import frappe
@@ -46,7 +50,22 @@ SERVER_FIELDS = (
 	"revocation_reason",
 	"last_used_at",
 	"last_used_ip",
+	"tokens_valid_after",
 )
+
+
+@dataclass(frozen=True)
+class SecretIssue:
+	"""What a key keeps of a new secret: its hash and hint (the secret stays with the endpoint)."""
+
+	hash: str
+	hint: str
+
+
+def issue_secret() -> tuple[str, SecretIssue]:
+	"""A new secret, and what the key keeps of it."""
+	secret = api_key_format.new_secret()
+	return secret, SecretIssue(api_key_format.hash_secret(secret), api_key_format.secret_hint(secret))
 
 
 class TooManyKeys(frappe.ValidationError):
@@ -76,11 +95,11 @@ class APIKey(Document):
 		if self.is_new():
 			for field in SERVER_FIELDS[1:]:
 				self.set(field, None)
-			self._new_secret()
+			self._take_secret(self.flags.secret_issue)
 		else:
 			self._keep_server_fields()
 			if self.flags.roll_overlap_minutes is not None:
-				self._roll(self.flags.roll_overlap_minutes)
+				self._roll(self.flags.roll_overlap_minutes, self.flags.secret_issue)
 		self._validate_user()
 		self._validate_expiry()
 		self._validate_scopes()
@@ -94,12 +113,9 @@ class APIKey(Document):
 			self._validate_active_keys()
 
 	def after_insert(self):
-		self.set_onload("secret", self._plaintext_secret)
 		self.secret_hash = None  # stored (encrypted); not even its mask goes in the response
 
 	def onload(self):
-		if getattr(self, "_plaintext_secret", None):
-			self.set_onload("secret", self._plaintext_secret)
 		if pending := store.pending_use(self.name):
 			self.last_used_at, self.last_used_ip = pending
 
@@ -116,8 +132,9 @@ class APIKey(Document):
 	def scope_strings(self) -> tuple[str, ...]:
 		return tuple(row.scope for row in self.scopes)
 
-	def roll(self, overlap_minutes: int) -> str:
-		"""A new secret; the current one keeps working for ``overlap_minutes``. Returns the secret."""
+	def roll(self, overlap_minutes: int, issue: SecretIssue) -> None:
+		"""A new secret (``issue``: its hash and hint); the current one keeps working for
+		``overlap_minutes``."""
 		if self.revoked:
 			frappe.throw(_("A revoked key cannot be rolled."), KeyRevoked)
 		if not 0 <= overlap_minutes <= MAX_OVERLAP_MINUTES:
@@ -126,17 +143,17 @@ class APIKey(Document):
 				frappe.ValidationError,
 			)
 		self.flags.roll_overlap_minutes = overlap_minutes
+		self.flags.secret_issue = issue
 		self.save()
-		return self._plaintext_secret
 
-	def _roll(self, overlap_minutes: int) -> None:
+	def _roll(self, overlap_minutes: int, issue: SecretIssue) -> None:
 		now = now_datetime()
 		self.previous_secret_hash = store.stored_hash(self.name, "secret_hash") if overlap_minutes else None
 		self.previous_secret_valid_until = (
 			add_to_date(now, minutes=overlap_minutes) if overlap_minutes else None
 		)
 		self.rolled_at = now
-		self._new_secret()
+		self._take_secret(issue)
 
 	def revoke(self, reason: str) -> None:
 		if self.revoked:
@@ -149,10 +166,24 @@ class APIKey(Document):
 		self.flags.revoking = True
 		self.save()
 
-	def _new_secret(self) -> None:
-		self._plaintext_secret = api_key_format.new_secret()
-		self.secret_hash = api_key_format.hash_secret(self._plaintext_secret)
-		self.secret_hint = api_key_format.secret_hint(self._plaintext_secret)
+	def _take_secret(self, issue: SecretIssue | None) -> None:
+		if not isinstance(issue, SecretIssue):
+			frappe.throw(
+				_(
+					"API keys are created and rolled with my_api_app.api.keys.create_key and roll_secret "
+					"(in Desk: the Create and Roll Secret buttons): the secret is shown in that answer only."
+				),
+				frappe.PermissionError,
+			)
+		self.secret_hash = issue.hash
+		self.secret_hint = issue.hint
+
+	def revoke_tokens(self) -> None:
+		"""Access tokens issued for this key until now stop working (the key itself goes on)."""
+		self.tokens_valid_after = now_datetime()
+		self.flags.server_change = True
+		self.flags.revoking = True
+		self.save(ignore_permissions=True)
 
 	def _keep_server_fields(self) -> None:
 		if self.flags.server_change:
@@ -164,7 +195,7 @@ class APIKey(Document):
 	def _validate_user(self) -> None:
 		if self.user == "Administrator":
 			frappe.throw(
-				_("Administrator cannot hold API keys: create them for a named user."), frappe.ValidationError
+				_("Administrator cannot hold API keys: create them for a named user."), frappe.PermissionError
 			)
 		if self.is_new() and self.user != frappe.session.user and not _is_system_manager():
 			frappe.throw(_("You can only create API keys for yourself."), frappe.PermissionError)

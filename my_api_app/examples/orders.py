@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 import frappe
 from pydantic import BaseModel, Field
 
+from my_api_app.examples import EXAMPLES
 from my_api_app.toolkit import endpoint
 
 # Bounds keep the total a finite number (JSON has no Infinity).
@@ -22,7 +23,7 @@ class Order(BaseModel):
 	total: float = Field(ge=0, description="quantity x price, rounded to 2 places.", examples=[7.5])
 
 
-@endpoint(methods="POST", status=201)
+@endpoint(methods="POST", status=201, enabled_by=EXAMPLES)
 def create_order(
 	item_name: Annotated[str, Field(min_length=1, max_length=140)],
 	quantity: Annotated[int, Field(gt=0, le=MAX_QUANTITY)],

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 import frappe
 from pydantic import BaseModel, Field
 
+from my_api_app.examples import EXAMPLES
 from my_api_app.toolkit import Conflict, NotFound, endpoint
 from my_api_app.toolkit.response_types import SiteDateTime
 
@@ -36,7 +37,7 @@ class ReassignedTodo(BaseModel):
 	allocated_to: str
 
 
-@endpoint(methods="GET")
+@endpoint(methods="GET", enabled_by=EXAMPLES)
 def list_open(
 	limit: Annotated[int, Field(ge=1, le=100)] = 20,
 	start: Annotated[int, Field(ge=0, le=MAX_START)] = 0,
@@ -55,7 +56,7 @@ def list_open(
 	)
 
 
-@endpoint(methods="POST", permissions=[("ToDo", "write", "name")])
+@endpoint(methods="POST", permissions=[("ToDo", "write", "name")], enabled_by=EXAMPLES)
 def close(name: str) -> ClosedTodo:
 	"""Close a ToDo.
 
@@ -69,7 +70,7 @@ def close(name: str) -> ClosedTodo:
 	return {"name": todo.name, "status": todo.status}
 
 
-@endpoint(methods="POST", permissions=[("ToDo", "write", "name")])
+@endpoint(methods="POST", permissions=[("ToDo", "write", "name")], enabled_by=EXAMPLES)
 def reassign(name: str, user: Annotated[str, Field(min_length=1, max_length=140)]) -> ReassignedTodo:
 	"""Give a ToDo to another enabled user.
 
@@ -83,7 +84,7 @@ def reassign(name: str, user: Annotated[str, Field(min_length=1, max_length=140)
 	return {"name": todo.name, "allocated_to": todo.allocated_to}
 
 
-@endpoint(methods="GET", roles=["System Manager"])
+@endpoint(methods="GET", roles=["System Manager"], enabled_by=EXAMPLES)
 def list_open_for(user: Annotated[str, Field(min_length=1, max_length=140)]) -> list[Todo]:
 	"""Open ToDos allocated to ``user``: for System Managers only."""
 	return frappe.get_all(

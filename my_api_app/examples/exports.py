@@ -15,10 +15,11 @@ from my_api_app.api.jobs import JobId, JobStatus, status_answer
 from my_api_app.api_keys import principal
 from my_api_app.core.csv_export import CsvWriter
 from my_api_app.core.jobs import FINISHED, JobAccepted
+from my_api_app.examples import EXAMPLES
 from my_api_app.jobs import current_job_id, records, report_progress, start_job
 from my_api_app.toolkit import endpoint
 
-EXPORT_METHOD = "my_api_app.api.exports.run_export"
+EXPORT_METHOD = "my_api_app.examples.exports.run_export"
 COLUMNS = (
 	"name",
 	"status",
@@ -60,7 +61,7 @@ class ExportJobStatus(JobStatus):
 	download_url: str | None = Field(description="The CSV file's URL once finished, else None.")
 
 
-@endpoint(methods="POST", status=202)
+@endpoint(methods="POST", status=202, enabled_by=EXAMPLES)
 def start_export(filters: TodoFilters | None = None) -> JobAccepted:
 	"""Start a CSV export of the ToDos the caller may read; answers 202 with the job.
 
@@ -79,7 +80,7 @@ def start_export(filters: TodoFilters | None = None) -> JobAccepted:
 	)
 
 
-@endpoint(methods="GET")
+@endpoint(methods="GET", enabled_by=EXAMPLES)
 def check_job_status(job_id: JobId) -> ExportJobStatus:
 	"""An export job's status; once finished, ``download_url`` is the private CSV file."""
 	answer = status_answer(records.get_for_caller(job_id, method=EXPORT_METHOD))
