@@ -348,7 +348,7 @@ class TestAuthentication(APIKeyTestCase):
 			response, _ = self.call(WHOAMI, headers, remote_addr="192.0.2.1")  # not a trusted proxy
 			self.assertEqual(response.status_code, 403)
 		finally:
-			update_site_config("my_api_app_trusted_proxies", None)
+			update_site_config("my_api_app_trusted_proxies", "None")
 
 	def test_users_restrict_ip_applies_to_keys(self):
 		key, secret, _ = self.create_key()

@@ -269,7 +269,7 @@ class TestBruteForce(APIKeyTestCase):
 
 	def tearDown(self):
 		for name, value in self.saved.items():
-			update_site_config(name, value)
+			update_site_config(name, "None" if value is None else value)
 		super().tearDown()
 
 	def login(self, address: str, pwd: str, how: str = "path", user: str = OWNER, **headers):
@@ -407,7 +407,7 @@ class TestBruteForce(APIKeyTestCase):
 			spoof = {"X-Forwarded-For": "203.0.113.10, 203.0.113.9"}
 			self.assertEqual(self.login("127.0.0.1", RIGHT, **spoof).status_code, 429)
 		finally:
-			update_site_config("my_api_app_trusted_proxies", saved)
+			update_site_config("my_api_app_trusted_proxies", "None" if saved is None else saved)
 		save_to_db()
 		self.assertEqual(frappe.db.count("Error Log", {"method": ("like", PROXY_WARNING)}), 1)
 

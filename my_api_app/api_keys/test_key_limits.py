@@ -39,7 +39,7 @@ class KeyLimitsTestCase(APIKeyTestCase):
 
 	def tearDown(self):
 		for name, value in self.saved_config.items():
-			update_site_config(name, value)
+			update_site_config(name, "None" if value is None else value)
 		super().tearDown()
 
 	def create(self, headers=None, auth=None, **fields):

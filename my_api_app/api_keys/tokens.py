@@ -205,17 +205,17 @@ def _invalid() -> Unauthenticated:
 
 
 def revoke(jti: str, api_key: str, expires_at: int) -> None:
-	"""Stop the token ``jti`` at once (remembered until it would have expired anyway)."""
-	if not frappe.db.exists("API Token Revocation", jti):
-		frappe.get_doc(
-			{
-				"doctype": "API Token Revocation",
-				"jti": jti,
-				"api_key": api_key,
-				"expires_at": from_timestamp(expires_at),
-				"revoked_by": frappe.session.user,
-			}
-		).insert(ignore_permissions=True)
+	"""Stop the token ``jti`` at once (remembered until it would have expired anyway). Revoking
+	a token twice, or twice at once, is one revocation: one row, inserted or kept, and no
+	race between looking and inserting (two requests revoking one token at once deadlocked)."""
+	now, user = now_datetime(), frappe.session.user
+	frappe.db.sql(
+		"""insert into `tabAPI Token Revocation`
+			(name, jti, api_key, expires_at, revoked_by, owner, modified_by, creation, modified, docstatus, idx)
+		values (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, 0)
+		on duplicate key update name = name""",
+		(jti, jti, api_key, from_timestamp(expires_at), user, user, user, now, now),
+	)
 	committed_cache.invalidate_on_commit(REVOKED_CACHE)
 
 

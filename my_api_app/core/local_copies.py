@@ -20,7 +20,12 @@ that starts after the announcement reached Redis:
 
 With no live subscription (Redis cannot be reached, the connection dropped, the process has
 forked) nothing is kept: every read loads, as if there were no copies, and the next read
-subscribes again, then starts from empty. Copies may carry a lifetime; at most ``max_entries``
+subscribes again (and waits for Redis to confirm it), then starts from empty. A subscription
+the Redis client re-established by itself while being polled (redis-py reconnects and
+subscribes again on its own) is treated as dropped: announcements sent while it was down are
+lost. An announcement is sent again on a fresh connection when the first one fails (a pooled
+connection left over from before a Redis restart), so a change is never announced to a Redis
+that has since come back with subscribers who never hear of it. Copies may carry a lifetime; at most ``max_entries``
 are kept (the oldest go first). Values are shared between the threads of a process: callers
 must not change them.
 """
@@ -32,10 +37,40 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from redis.client import PubSub
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 ALL = "*"  # the announcement that drops every copy
 SUBSCRIBE_SECONDS = 1.0
+SEND_ATTEMPTS = 3  # a command that fails on a dead pooled connection is sent again on a new one
+
+
+def retrying(command: Callable[[], Any]) -> Any:
+	"""``command()``, sent again when the connection it used had died (the client drops a
+	connection that failed, so the next attempt opens a new one)."""
+	for attempt in range(1, SEND_ATTEMPTS + 1):
+		try:
+			return command()
+		except (ConnectionError, TimeoutError, OSError) as error:
+			if attempt == SEND_ATTEMPTS or not _transient(error):
+				raise
+	return None
+
+
+def _transient(error: BaseException) -> bool:
+	return isinstance(error, (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError))
+
+
+class _CountedPubSub(PubSub):
+	"""A subscription that counts the times its client reconnected it (and subscribed again)."""
+
+	reconnects = 0
+
+	def on_connect(self, connection) -> None:
+		self.reconnects += 1
+		super().on_connect(connection)
 
 
 class LocalCopies:
@@ -84,8 +119,8 @@ class LocalCopies:
 			for key in keys:
 				self._drop(key)
 		for key in keys:
-			self._client.publish(self._channel, key)
-		self._client.ping()  # answered once every subscriber's socket holds the messages
+			retrying(lambda key=key: self._client.publish(self._channel, key))
+		retrying(self._client.ping)  # answered once every subscriber's socket holds the messages
 
 	def _catch_up(self) -> bool:
 		"""Apply every announcement waiting on the socket; False when there is no live
@@ -97,16 +132,19 @@ class LocalCopies:
 			if self._pubsub is None:
 				self._subscribe()
 				return True
+			connects = self._pubsub.reconnects
 			while (message := self._pubsub.get_message(timeout=0)) is not None:
 				if message["type"] == "message":
 					self._drop(message["data"].decode())
+			if self._pubsub.reconnects != connects:  # reconnected by the client: messages may be lost
+				raise RedisConnectionError("the subscription was re-established")
 			return True
 		except (RedisError, OSError):  # no copies until subscribed again
 			self._close()
 			return False
 
 	def _subscribe(self) -> None:
-		pubsub = self._client.pubsub()
+		pubsub = _CountedPubSub(self._client.connection_pool, ignore_subscribe_messages=False)
 		try:
 			pubsub.subscribe(self._channel)
 			deadline = time.monotonic() + SUBSCRIBE_SECONDS

@@ -123,7 +123,7 @@ class TestRateLimits(FrappeTestCase):
 				429,
 			)
 		finally:
-			update_site_config("my_api_app_trusted_proxies", None)
+			update_site_config("my_api_app_trusted_proxies", "None")
 
 	def test_redis_down_fails_open_by_default_or_closed_when_configured(self):
 		self.rule(limit=1)
@@ -136,5 +136,5 @@ class TestRateLimits(FrappeTestCase):
 			self.assertEqual(response.get_json()["error"]["type"], "unavailable")
 			self.assertEqual(response.headers["Retry-After"], "5")
 		finally:
-			update_site_config("my_api_app_rate_limit_redis", None)
-			update_site_config("my_api_app_rate_limit_fail_closed", None)
+			update_site_config("my_api_app_rate_limit_redis", "None")
+			update_site_config("my_api_app_rate_limit_fail_closed", "None")

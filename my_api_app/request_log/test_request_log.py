@@ -22,6 +22,7 @@ from my_api_app.core.dispatch import resolve
 from my_api_app.core.request_log_buffer import make_record
 from my_api_app.request_log import buffer, settings, usage
 from my_api_app.testing import api_request, make_api_user
+from my_api_app.tests.factories import site_config
 
 OWNER = "reqlog-owner@example.com"
 OTHER = "reqlog-other@example.com"
@@ -41,17 +42,6 @@ def set_logging(on: bool) -> None:
 	system_settings.flags.ignore_mandatory = True  # a test site never ran the setup wizard
 	system_settings.save(ignore_permissions=True)
 	frappe.db.commit()
-
-
-@contextmanager
-def site_config(key: str, value):
-	"""The site config has ``key`` (for the requests, which read the file) inside the block."""
-	update_site_config(key, value)
-	try:
-		yield
-	finally:
-		update_site_config(key, "None")
-		frappe.local.conf.pop(key, None)
 
 
 def records(prefix: str) -> list[dict]:
@@ -257,7 +247,7 @@ class TestCapture(RequestLogTestCase):
 		self.assertEqual(row.path, "/api/resource/ToDo/mas_[redacted]")
 
 	def test_a_redis_outage_never_fails_a_request_and_the_record_goes_to_the_log_file(self):
-		with site_config("my_api_app_request_log_redis", "redis://127.0.0.1:1/0"):
+		with site_config(my_api_app_request_log_redis="redis://127.0.0.1:1/0"):
 			response = self.send("GET", PING)
 		self.assertEqual(response.status_code, 200)
 		self.assertEqual(records(self.prefix), [])
@@ -276,7 +266,7 @@ class TestCapture(RequestLogTestCase):
 		if job := get_job(job_id):
 			job.delete()
 		buffer.flush()
-		with site_config("my_api_app_request_log_flush_threshold", 3):
+		with site_config(my_api_app_request_log_flush_threshold=3):
 			for _ in range(3):
 				self.send("GET", PING)
 		job = get_job(job_id)

@@ -4,7 +4,10 @@ A key is made as the app's endpoints make one (``api_key.issue_secret``): the se
 back here and never set on the document.
 """
 
+from contextlib import contextmanager
+
 import frappe
+from frappe.installer import update_site_config
 
 from my_api_app.my_api_app.doctype.api_key.api_key import issue_secret
 
@@ -38,3 +41,26 @@ def roll_api_key(doc, overlap_minutes: int = 60) -> str:
 def forget_auth_failures() -> None:
 	"""The brute-force guard's counts start empty: a test's bad credentials are its own."""
 	frappe.cache.delete_keys("my_api_app:auth_failures:")
+
+
+_ABSENT = object()
+
+
+@contextmanager
+def site_config(**values):
+	"""Site config values for the time of a block, in the site's config file (what requests of
+	the test, which run on threads of their own, read) and in this thread's ``frappe.conf``; put
+	back as they were afterwards, a key that was absent removed again."""
+	saved = {key: frappe.get_site_config().get(key, _ABSENT) for key in values}
+	for key, value in values.items():
+		update_site_config(key, value)
+		frappe.local.conf[key] = value
+	try:
+		yield
+	finally:
+		for key, value in saved.items():
+			update_site_config(key, "None" if value is _ABSENT else value)
+			if value is _ABSENT:
+				frappe.local.conf.pop(key, None)
+			else:
+				frappe.local.conf[key] = value

@@ -402,8 +402,8 @@ class TestSecretScans(FrappeTestCase):
 		try:
 			response = self.send("GET", LIMITED, frappe_auth)
 		finally:
-			update_site_config("my_api_app_rate_limit_redis", None)
-			update_site_config("my_api_app_rate_limit_fail_closed", None)
+			update_site_config("my_api_app_rate_limit_redis", "None")
+			update_site_config("my_api_app_rate_limit_fail_closed", "None")
 		self.assertEqual(response.status_code, 503, response.get_data(as_text=True))
 		self.assertEqual(self.error_logs(since, "rate_limits/enforcement.py"), [])  # a refusal, not a bug
 		rules.forget()

@@ -23,7 +23,7 @@ from typing import Any
 
 import frappe
 
-from my_api_app.core.local_copies import ALL, LocalCopies
+from my_api_app.core.local_copies import ALL, LocalCopies, retrying
 from my_api_app.toolkit import request_context
 
 CHANNEL = "my_api_app:committed_cache"
@@ -65,7 +65,7 @@ def invalidate_on_commit(key: str) -> None:
 	copies = _site_copies()
 
 	def bump() -> None:
-		frappe.cache.incr(generation_key)
+		retrying(lambda: frappe.cache.incr(generation_key))
 		copies.announce(key)
 
 	frappe.db.after_commit.add(bump)

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from my_api_app.core.errors import (
+	MAX_JSON_DEPTH,
 	RETRY_TRANSIENT_AFTER,
 	TRANSIENT_FAILURES,
 	ApiError,
@@ -137,8 +138,11 @@ def rewrite_frappe_error(response) -> None:
 	status = response.status_code
 	exc_type = body.get("exc_type") if isinstance(body.get("exc_type"), str) else None
 	detail = None
-	if exc_type in ("JSONDecodeError", "RecursionError") or (status == 417 and exc_type == "DataError"):
-		status, detail = 400, "The request body is not valid JSON, or nests deeper than the API takes."
+	if exc_type == "JSONDecodeError" or (status == 417 and exc_type == "DataError"):
+		status, detail = 400, "The request body is not valid JSON."  # Frappe 15 / Frappe 16's answer
+		body.pop("_server_messages", None)
+	elif exc_type == "RecursionError":  # a body deeper than Frappe's parser goes
+		status, detail = 400, f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels."
 		body.pop("_server_messages", None)
 	elif status == 417:  # frappe.ValidationError (a JSON body that is no object): 400
 		status = 400

@@ -14,6 +14,7 @@ from frappe.utils import get_datetime, now_datetime
 
 from my_api_app.core import webhook_signing
 from my_api_app.testing import api_request, make_api_user
+from my_api_app.tests.factories import site_config
 from my_api_app.tests.webhook_receiver import Answer, Receiver
 from my_api_app.webhooks import config, sending, transport
 
@@ -44,7 +45,8 @@ class WebhookTestCase(FrappeTestCase):
 		return Answer()
 
 	def setUp(self):
-		frappe.local.conf["my_api_app_webhook_allowed_networks"] = ["127.0.0.1/32"]
+		# the receivers listen on this host: the address guard lets loopback through for the test
+		self.enterContext(site_config(my_api_app_webhook_allowed_networks=["127.0.0.1/32"]))
 		self.receiver.received.clear()
 		type(self).answer = staticmethod(lambda received: Answer())
 		frappe.db.delete("Webhook", {"name": ("like", "test-durable-%")})
@@ -55,7 +57,6 @@ class WebhookTestCase(FrappeTestCase):
 		frappe.db.commit()
 
 	def tearDown(self):
-		frappe.local.conf.pop("my_api_app_webhook_allowed_networks", None)
 		frappe.db.rollback()
 
 	def make_webhook(self, **fields):

@@ -205,3 +205,97 @@ def test_every_read_after_an_announced_change_sees_it(redis_url, steps):
 			holders[who].announce(key)
 		else:
 			assert holders[who].get(key, source.loader(key)) == source.values.get(key)
+
+
+class RestartableRedis:
+	"""A Redis server of the test's own (on a port of its own), to be restarted for real."""
+
+	def __init__(self, directory):
+		import shutil
+
+		self.directory = directory
+		self.port = _free_port()
+		self.server = None
+		assert shutil.which("redis-server"), "redis-server is not installed (Debian package redis-server)"
+
+	@property
+	def url(self) -> str:
+		return f"redis://127.0.0.1:{self.port}/0"
+
+	def start(self) -> None:
+		import subprocess
+		import time
+
+		self.server = subprocess.Popen(
+			[
+				"redis-server",
+				"--port",
+				str(self.port),
+				"--bind",
+				"127.0.0.1",
+				"--save",
+				"",
+				"--dir",
+				str(self.directory),
+			],
+			stdout=subprocess.DEVNULL,
+		)
+		client = redis.Redis(port=self.port)
+		for _ in range(200):
+			try:
+				client.ping()
+				return
+			except redis.ConnectionError:
+				time.sleep(0.02)
+		raise AssertionError("redis-server did not start")
+
+	def stop(self) -> None:
+		self.server.terminate()
+		self.server.wait(timeout=10)
+
+
+def _free_port() -> int:
+	with socket.socket() as s:
+		s.bind(("127.0.0.1", 0))
+		return s.getsockname()[1]
+
+
+@pytest.fixture
+def restartable(tmp_path):
+	server = RestartableRedis(tmp_path)
+	server.start()
+	yield server
+	server.stop()
+
+
+def test_after_a_redis_restart_no_holder_serves_a_value_changed_since(restartable, source):
+	"""Redis restarts; a holder subscribes again and keeps a copy; then a change is announced by
+	a process whose pooled connection is still the one from before the restart: the announcement
+	is sent again on a new connection, and the holder's very next read has the change."""
+	announcer, reader = holder(restartable.url), holder(restartable.url)
+	source.values["rules"] = "none"
+	announcer.announce("warm")  # the announcer's pool now holds a connection to this server
+	assert reader.get("rules", source.loader("rules")) == "none"
+	restartable.stop()
+	restartable.start()
+	for _ in range(3):  # the dead subscription is noticed; a new one is made; a copy is kept
+		assert reader.get("rules", source.loader("rules")) == "none"
+	loads = source.loads["rules"]
+	assert reader.get("rules", source.loader("rules")) == "none" and source.loads["rules"] == loads
+	source.values["rules"] = "a rule"
+	announcer.announce("rules")
+	assert reader.get("rules", source.loader("rules")) == "a rule"
+
+
+def test_a_subscription_the_client_reconnects_by_itself_is_treated_as_dropped(
+	redis_url, redis_client, source
+):
+	"""Whatever the client library does on a broken subscription (raise, or reconnect and
+	subscribe again by itself), a copy held from before is never served after it."""
+	one, two = holder(redis_url), holder(redis_url)
+	source.values["a"] = 1
+	two.get("a", source.loader("a"))
+	two._pubsub.connection.disconnect()  # as a dropped connection the client notices and redoes
+	source.values["a"] = 2
+	one.announce("a")  # sent while two was not subscribed
+	assert two.get("a", source.loader("a")) == 2

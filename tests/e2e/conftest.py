@@ -59,3 +59,18 @@ def rq_workers():
 		yield workers
 	finally:
 		workers.stop_all()
+
+
+@pytest.fixture(autouse=True)
+def fresh_auth_failure_counts():
+	"""Each test starts with none of the brute-force guard's counts: the suites send bad
+	credentials from 127.0.0.1 on purpose, and a test's failures are its own. The counts live in
+	the site's cache Redis (``MY_API_APP_E2E_BENCH`` names the bench that holds its address)."""
+	from e2e_site import site_cache
+
+	cache = site_cache()
+	if cache is not None:
+		client, prefix = cache
+		for key in client.scan_iter(f"{prefix}my_api_app:auth_failures:*"):
+			client.delete(key)
+	yield

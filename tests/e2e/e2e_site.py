@@ -71,3 +71,21 @@ def wait_for(condition, timeout: float = 30, every: float = 0.5, then=None):
 			then()
 		time.sleep(every)
 	raise AssertionError(f"not true within {timeout} s")
+
+
+def site_cache():
+	"""(A Redis client of the site's cache, the site's key prefix), from the bench's config
+	(``MY_API_APP_E2E_BENCH``); None when the bench is not known."""
+	import json
+
+	import redis
+
+	bench = os.environ.get("MY_API_APP_E2E_BENCH")
+	if not bench:
+		return None
+	sites = os.path.join(bench, "sites")
+	with open(os.path.join(sites, "common_site_config.json")) as common:
+		url = json.load(common)["redis_cache"]
+	with open(os.path.join(sites, os.environ["MY_API_APP_E2E_SITE"], "site_config.json")) as config:
+		db_name = json.load(config)["db_name"]
+	return redis.Redis.from_url(url), f"{db_name}|"

@@ -101,8 +101,8 @@ def test_a_generated_python_client_reads_typed_answers(client_module, member):
 	models = api("models")
 	create_key = api("api.my_api_app_api_keys.my_api_app_api_keys_create_key")
 	list_keys = api("api.my_api_app_api_keys.my_api_app_api_keys_list_keys")
-	create_order = api("api.my_api_app_api_orders.my_api_app_api_orders_create_order")
-	start_export = api("api.my_api_app_api_exports.my_api_app_api_exports_start_export")
+	create_order = api("api.my_api_app_examples_orders.my_api_app_examples_orders_create_order")
+	start_export = api("api.my_api_app_examples_exports.my_api_app_examples_exports_start_export")
 	job_status = api("api.my_api_app_api_jobs.my_api_app_api_jobs_status")
 	_, site = member
 
@@ -122,7 +122,7 @@ def test_a_generated_python_client_reads_typed_answers(client_module, member):
 
 	answer = create_order.sync(
 		client=with_key,
-		body=models.MyApiAppApiOrdersCreateOrderBody(item_name="Widget", quantity=3, price=2.5),
+		body=models.MyApiAppExamplesOrdersCreateOrderBody(item_name="Widget", quantity=3, price=2.5),
 	)
 	assert not isinstance(answer, models.ErrorBody), answer.error
 	order = answer.message.data
@@ -135,7 +135,9 @@ def test_a_generated_python_client_reads_typed_answers(client_module, member):
 	assert mine.expires_at.tzinfo is not None  # a date-time with its offset, parsed as one
 	assert not hasattr(mine, "secret")
 
-	accepted = start_export.sync_detailed(client=with_key, body=models.MyApiAppApiExportsStartExportBody())
+	accepted = start_export.sync_detailed(
+		client=with_key, body=models.MyApiAppExamplesExportsStartExportBody()
+	)
 	assert accepted.status_code == 202 and accepted.headers["Location"]
 	job_id = accepted.parsed.message.data.job_id
 	job = job_status.sync(client=with_key, job_id=job_id).message.data
@@ -145,7 +147,7 @@ def test_a_generated_python_client_reads_typed_answers(client_module, member):
 
 	refused = create_order.sync_detailed(
 		client=with_key,
-		body=models.MyApiAppApiOrdersCreateOrderBody(item_name="", quantity=0, price=1),
+		body=models.MyApiAppExamplesOrdersCreateOrderBody(item_name="", quantity=0, price=1),
 	)
 	assert refused.status_code == 400
 	assert isinstance(refused.parsed, models.ErrorBody)

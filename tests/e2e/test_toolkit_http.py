@@ -107,9 +107,10 @@ def test_403_role_required(member, manager):
 	assert manager_site.method("GET", LIST_OPEN_FOR, params={"user": email}).status_code == 200
 
 
-def test_403_document_permission(other_member, todo):
+def test_404_for_a_document_the_caller_may_not_read(other_member, todo):
+	"""The same answer as a document that does not exist: neither tells that it exists."""
 	_, site = other_member
-	body = assert_error(site.method("POST", CLOSE, json={"name": todo}), 403, "forbidden")
+	body = assert_error(site.method("POST", CLOSE, json={"name": todo}), 404, "not_found")
 	assert todo in body["error"]["detail"]
 
 

@@ -6,7 +6,7 @@ import type { components, operations } from "./api";
 
 type Json<T> = T extends { content: { "application/json": infer Body } } ? Body : never;
 
-type CreateOrder = operations["my_api_app_api_orders_create_order"];
+type CreateOrder = operations["my_api_app_examples_orders_create_order"];
 type OrderInput = Json<NonNullable<CreateOrder["requestBody"]>>;
 type Order = components["schemas"]["Order"];
 type ApiKey = components["schemas"]["ApiKey"];
