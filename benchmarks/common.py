@@ -5,7 +5,10 @@ Point them at a running site served by gunicorn with 2 workers, e.g.
 and set BENCH_URL (default http://127.0.0.1:8000), BENCH_SITE, BENCH_ADMIN_PASSWORD; benchmarks that
 read MariaDB's status counters also use BENCH_DB_HOST, BENCH_DB_PORT, BENCH_DB_USER, BENCH_DB_PASSWORD
 (default root/root on 127.0.0.1:3306).
-The site must have allow_tests set: the benchmark endpoints live in my_api_app.tests.endpoints.
+The benchmark endpoints live in my_api_app.tests.endpoints and exist only while the site config
+sets ``my_api_app_test_endpoints`` (and the examples' while ``my_api_app_examples`` is set):
+	bench --site SITE set-config my_api_app_test_endpoints 1 --parse
+Remove it afterwards (``bench --site SITE set-config my_api_app_test_endpoints None``).
 """
 
 import os
@@ -36,8 +39,13 @@ def session(auth: str | None = None) -> requests.Session:
 
 
 def admin_session() -> requests.Session:
+	"""Administrator's session, its password confirmed (a session creates API keys only within
+	minutes of confirming it)."""
 	s = session()
 	s.post(f"{URL}/api/method/login", json={"usr": "Administrator", "pwd": ADMIN_PASSWORD}).raise_for_status()
+	s.post(
+		f"{URL}/api/method/my_api_app.api.auth.confirm_password", json={"password": ADMIN_PASSWORD}
+	).raise_for_status()
 	return s
 
 

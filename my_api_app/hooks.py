@@ -134,6 +134,8 @@ scheduler_events = {
 clear_cache = ["my_api_app.toolkit.committed_cache.forget_all"]
 persistent_cache_keys = [
 	"my_api_app:request_log*",
+	# a session's password confirmation (minutes long): creating a user clears the whole cache
+	"my_api_app:recent_password:*",
 	"my_api_app:rl:*",
 	"my_api_app:auth_failures:*",
 	"login_failed_count",

@@ -39,10 +39,12 @@ def authenticate(state: request_context.ApiRequest) -> None:
 		return
 	principal = _verify(credential.ours)
 	_check_address(principal, state.client_ip)
-	_check_scope(principal, state)
 	form_dict = frappe.local.form_dict
 	frappe.set_user(principal.user)  # as Frappe's own key login does; it resets form_dict
 	frappe.local.form_dict = form_dict
+	# after set_user, which empties the request's local cache: what the check reads (the
+	# DocType's meta) is then read once for the whole request
+	_check_scope(principal, state)
 	state.principal = principal
 	frappe.request.environ.pop("HTTP_AUTHORIZATION", None)
 	store.record_use(principal.api_key, state.client_ip)

@@ -26,7 +26,9 @@ from my_api_app.core import api_key_format, client_ip
 from my_api_app.core.scopes import ScopeError, parse_scope
 from my_api_app.toolkit import committed_cache
 
-RECORD_CACHE = "my_api_app:api_key_record:"  # records with ciphertexts (my_api_app:api_key: held hashes)
+# The record's shape is in the name: processes of an older release (during an upgrade) never
+# read a record with fields they do not know, nor this release one without those it needs.
+RECORD_CACHE = "my_api_app:api_key_record:v2:"  # v2: tokens_valid_after
 RECORD_SECONDS = 24 * 3600  # idle keys leave the cache; changes invalidate at once
 LAST_USED = "my_api_app:api_key_last_used"
 LAST_USED_FLUSHING = "my_api_app:api_key_last_used:flushing"
