@@ -51,6 +51,8 @@ def enforce(state: request_context.ApiRequest) -> None:
 		_enforce(state)
 	except ApiError:
 		raise
+	except RedisError:  # the rules or the buckets could not be read: Redis is down
+		_unreachable()
 	except Exception:
 		frappe.log_error(title="Rate limiting failed", defer_insert=True)  # the request rolls back
 		raise LimiterFailure("Rate limiting failed; retry shortly.", status=500) from None
@@ -74,15 +76,7 @@ def _enforce(state: request_context.ApiRequest) -> None:
 	address = state.client_ip
 	prefix = frappe.safe_decode(frappe.cache.make_key(KEY_PREFIX))
 	limits = [policy.for_caller(prefix, _identity(policy.per, user, api_key, address)) for policy in policies]
-	try:
-		decisions = _limiter().check_all(limits)
-	except RedisError:
-		frappe.logger("my_api_app").warning("rate limit Redis unreachable", exc_info=True)
-		if frappe.conf.get("my_api_app_rate_limit_fail_closed"):
-			raise LimiterFailure(
-				"Rate limiting is unavailable; retry shortly.", status=503, headers={"Retry-After": "5"}
-			)
-		return
+	decisions = _limiter().check_all(limits)
 	headers = rate_limit_headers(decisions)
 	state.response_headers.update(headers)
 	if not admitted(decisions):
@@ -91,6 +85,16 @@ def _enforce(state: request_context.ApiRequest) -> None:
 			f"Rate limit {refused.policy!r} exceeded: {refused.limit} requests per "
 			f"{refused.period} seconds. Retry after {headers['Retry-After']} seconds.",
 			headers=headers,
+		)
+
+
+def _unreachable() -> None:
+	"""Redis cannot be reached: let the request through (fail-open, the default), or answer 503
+	when the site config sets ``my_api_app_rate_limit_fail_closed``."""
+	frappe.logger("my_api_app").warning("rate limit Redis unreachable", exc_info=True)
+	if frappe.conf.get("my_api_app_rate_limit_fail_closed"):
+		raise LimiterFailure(
+			"Rate limiting is unavailable; retry shortly.", status=503, headers={"Retry-After": "5"}
 		)
 
 
