@@ -179,8 +179,9 @@ class APIKey(Document):
 		self.secret_hint = issue.hint
 
 	def revoke_tokens(self) -> None:
-		"""Access tokens issued for this key until now stop working (the key itself goes on)."""
-		self.tokens_valid_after = now_datetime()
+		"""Access tokens issued for this key until now stop working (the key itself goes on).
+		A token's issue time is in whole seconds: every token of this second is cut off too."""
+		self.tokens_valid_after = add_to_date(now_datetime().replace(microsecond=0), seconds=1)
 		self.flags.server_change = True
 		self.flags.revoking = True
 		self.save(ignore_permissions=True)
