@@ -9,13 +9,14 @@ import time
 from datetime import datetime, timezone
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_datetime, now_datetime
 
 from my_api_app.core import webhook_signing
 from my_api_app.testing import api_request, make_api_user
 from my_api_app.tests.factories import site_config
 from my_api_app.tests.webhook_receiver import Answer, Receiver
+from my_api_app.toolkit import frappe_compat
+from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 from my_api_app.webhooks import config, sending, transport
 
 DELIVERY = "Webhook Delivery"
@@ -24,7 +25,7 @@ READER = "webhooks-reader@example.com"
 API = "/api/method/my_api_app.api.webhooks."
 
 
-class WebhookTestCase(FrappeTestCase):
+class WebhookTestCase(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -119,11 +120,11 @@ class WebhookTestCase(FrappeTestCase):
 		self.assertEqual(config.signing_secrets(frappe.get_doc("Webhook", durable.name)), [secret])
 		plain = self.make_webhook(durable_delivery=0)
 		self.assertEqual((plain.enabled, plain.durable_enabled), (1, 0))
-		frappe.flags.in_test = False  # Frappe sends its own webhooks inline only in tests
+		frappe_compat.set_test_mode(False)  # Frappe sends its own webhooks inline only in tests
 		try:
 			self.new_todo()
 		finally:
-			frappe.flags.in_test = True
+			frappe_compat.set_test_mode(True)
 		self.assertEqual(frappe.db.count(DELIVERY, {"webhook": plain.name}), 0)
 		self.assertEqual(frappe.db.count(DELIVERY, {"webhook": durable.name}), 1)
 		plain_again = frappe.get_doc("Webhook", durable.name)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from e2e_site import Site, skip_unless_live_site
+from e2e_site import LOG_SWITCH, Site, skip_unless_live_site
 
 skip_unless_live_site()
 
@@ -92,7 +92,7 @@ def site_config(bench: Path, **values):
 
 def set_logging(admin: Site, on: bool) -> None:
 	current = admin.request("GET", SETTINGS).json()["data"]
-	values = {"log_api_requests": int(on)}
+	values = {LOG_SWITCH: int(on)}
 	for name, default in (("language", "en"), ("time_zone", "Asia/Kolkata")):  # a save needs them
 		if not current.get(name):
 			values[name] = default
