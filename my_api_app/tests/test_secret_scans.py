@@ -21,7 +21,6 @@ secret planted in the class:
 import base64
 import os
 import pickle
-import re
 import time
 import uuid
 import zlib
@@ -41,6 +40,7 @@ from my_api_app.rate_limits import rules
 from my_api_app.request_log import buffer, settings
 from my_api_app.testing import api_request, make_api_user
 from my_api_app.tests import rq_scan
+from my_api_app.tests.logged_values import as_logged
 from my_api_app.tests.webhook_receiver import Receiver
 from my_api_app.toolkit import committed_cache, frappe_compat
 from my_api_app.toolkit.frappe_compat import IntegrationTestCase
@@ -80,21 +80,6 @@ def set_request_log(on: bool) -> None:
 	system_settings.flags.ignore_mandatory = True  # a test site never ran the setup wizard
 	system_settings.save(ignore_permissions=True)
 	frappe.db.commit()
-
-
-def as_logged(value) -> str:
-	"""How Frappe's Error Log prints ``value`` held in a frame. The printing is the traceback
-	library's, which Frappe 15 and 16 ship in versions that print objects differently (``repr``, or
-	the library's own rendering of their fields); a Secret prints ``********`` in either."""
-
-	def holding(shown):
-		raise RuntimeError
-
-	try:
-		holding(value)
-	except RuntimeError:
-		text = frappe.get_traceback(with_context=True)
-	return re.findall(r"^\s+shown = (.*)$", text, re.MULTILINE)[-1]
 
 
 def log_files() -> list[str]:
