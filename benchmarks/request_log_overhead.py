@@ -1,8 +1,8 @@
 """What the request log costs an /api/ request: requests/s with logging on against off, and
 whether every request made while it was on was logged.
 
-"On" is System Settings > Log API Requests checked; "off" unchecked (switched with PUT between
-measurements; the change applies from the next request). With logging on, every /api/
+"On" is System Settings > Log API Requests in API Call Log checked; "off" unchecked (switched
+with PUT between measurements; the change applies from the next request). With logging on, every /api/
 request builds a record and appends it to a Redis list (one round trip; off, each process's
 copy of the switch says so and nothing is built or sent); a flush
 writes the records to API Call Log in batches. In production the flush is a background job
