@@ -120,10 +120,15 @@ def set_test_mode(on: bool) -> None:
 		frappe.in_test = on
 
 
+def frappe_webhooks_cache():
+	"""Where Frappe keeps ``webhooks``, its map of the enabled webhooks its sender sends: each
+	process's ``client_cache`` on Frappe 16 (dropped in the others through Redis), Redis on 15."""
+	return frappe.client_cache if FRAPPE_MAJOR >= 16 else frappe.cache
+
+
 def forget_frappe_webhooks() -> None:
-	"""Frappe's sender reloads its map of enabled webhooks (Frappe 16 keeps it in each
-	process's ``client_cache``, dropped in the others through Redis; Frappe 15 in Redis)."""
-	(frappe.client_cache if FRAPPE_MAJOR >= 16 else frappe.cache).delete_value("webhooks")
+	"""Frappe's sender reloads its map of the webhooks it sends."""
+	frappe_webhooks_cache().delete_value("webhooks")
 
 
 @cache

@@ -132,6 +132,24 @@ class WebhookTestCase(IntegrationTestCase):
 		plain_again.save()
 		self.assertEqual(plain_again.enabled, 1)  # back to Frappe's sender, still on
 
+	def test_frappes_sender_drops_a_webhook_made_durable_once_that_commits(self):
+		"""Frappe drops the map of the webhooks its sender sends in Webhook.on_update, before the
+		change commits: a request that loads the map in between reads the committed rows, where
+		the webhook is still Frappe's, and Frappe would go on sending it besides the app. The app
+		drops the map again once the change commits."""
+		from frappe.integrations.doctype.webhook import get_all_webhooks
+
+		plain = self.make_webhook(durable_delivery=0)
+		stale = get_all_webhooks()  # what another request loads while the change below is uncommitted
+		self.assertIn(plain.name, [hook.name for hook in stale["ToDo"]])
+		doc = frappe.get_doc("Webhook", plain.name)
+		doc.durable_delivery = 1
+		doc.save()
+		frappe_compat.frappe_webhooks_cache().set_value("webhooks", stale)
+		frappe.db.commit()
+		cached = frappe_compat.frappe_webhooks_cache().get_value("webhooks") or get_all_webhooks()
+		self.assertNotIn(plain.name, [hook.name for hook in cached.get("ToDo", [])])
+
 	def test_the_signing_secret_is_shown_once_in_the_answer_that_made_it(self):
 		"""Over REST and from Desk's save: the answer to the first durable save carries it; no
 		later read, save or call does (a new one comes from a rotation, in its answer only)."""
