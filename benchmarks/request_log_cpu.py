@@ -29,6 +29,8 @@ import frappe
 from frappe.app import application
 from werkzeug.test import Client
 
+from my_api_app.request_log import settings
+
 USER = "request-log-cpu-bench@example.com"
 PING = "/api/method/my_api_app.tests.endpoints.ping"
 WHOAMI = "/api/method/my_api_app.api.auth.whoami"
@@ -121,11 +123,11 @@ def flush(site: str) -> int:
 def switch(site: str, on: bool | None) -> bool:
 	"""Set the switch (None: leave it); returns what it was."""
 	with site_context(site):
-		was = bool(frappe.db.get_single_value("System Settings", "log_api_requests"))
+		was = bool(frappe.db.get_single_value("System Settings", settings.SETTING))
 		if on is not None and on != was:
-			settings = frappe.get_doc("System Settings")
-			settings.log_api_requests = int(on)
-			settings.save(ignore_permissions=True)
+			system_settings = frappe.get_doc("System Settings")
+			system_settings.set(settings.SETTING, int(on))
+			system_settings.save(ignore_permissions=True)
 			frappe.db.commit()
 		return was
 

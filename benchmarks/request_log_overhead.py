@@ -1,8 +1,8 @@
 """What the request log costs an /api/ request: requests/s with logging on against off, and
 whether every request made while it was on was logged.
 
-"On" is System Settings > Log API Requests checked; "off" unchecked (switched with PUT between
-measurements; the change applies from the next request). With logging on, every /api/
+"On" is System Settings > Log API Requests in API Call Log checked; "off" unchecked (switched
+with PUT between measurements; the change applies from the next request). With logging on, every /api/
 request builds a record and appends it to a Redis list (one round trip; off, each process's
 copy of the switch says so and nothing is built or sent); a flush
 writes the records to API Call Log in batches. In production the flush is a background job
@@ -46,6 +46,7 @@ from common import URL, admin_session, bench_user, session, throughput
 PING = "/api/method/my_api_app.tests.endpoints.ping"
 WHOAMI = "/api/method/my_api_app.api.auth.whoami"
 SETTINGS = f"{URL}/api/resource/System Settings/System Settings"
+LOG_SWITCH = "my_api_app_log_api_requests"  # my_api_app.request_log.settings.SETTING
 FLUSH = f"{URL}/api/method/my_api_app.tests.endpoints.flush_request_log"
 PAIRS = int(os.environ.get("BENCH_PAIRS", 20))  # per endpoint: a window with logging on next to one off
 SECONDS = 5.0  # per window
@@ -84,7 +85,7 @@ def main():
 	}
 	for i, target in enumerate(targets.values()):
 		target.request_id = {True: f"rlbench-{tag}-{i}-on", False: f"rlbench-{tag}-{i}-off"}
-	was_on = bool(admin.get(SETTINGS).json()["data"].get("log_api_requests"))
+	was_on = bool(admin.get(SETTINGS).json()["data"].get(LOG_SWITCH))
 	print_configuration()
 	try:
 		rates = {label: {True: [], False: []} for label in targets}
@@ -159,7 +160,7 @@ def flush(admin):
 
 def switch(admin, on: bool):
 	current = admin.get(SETTINGS).json()["data"]
-	values = {"log_api_requests": int(on)}
+	values = {LOG_SWITCH: int(on)}
 	# A site whose setup wizard never ran has no language or time zone, which the save requires.
 	values.update(
 		{

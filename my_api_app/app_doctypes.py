@@ -179,9 +179,10 @@ def get_count(
 ) -> int:
 	"""``frappe.client.get_count`` (override_whitelisted_methods): Frappe 15 counts any DocType
 	with any filters, unchecked, so filter by filter it tells what the rows hold. Here every
-	DocType is counted with the caller's permissions (``frappe.get_list``), and the filters name
-	plain fields of the DocType and its own tables (``core.query_grammar``), for every caller.
-	``debug`` and ``cache`` are Frappe's arguments, taken and not used."""
+	DocType is counted with the caller's permissions (``frappe_compat.count_rows``: Frappe 16's
+	own count, which checks them), and the filters name plain fields of the DocType and its own
+	tables (``core.query_grammar``), for every caller. ``debug`` and ``cache`` are Frappe's
+	arguments, taken and not used."""
 	info = FrappeWorld().doctype(doctype)
 	if info is None:
 		raise NotFound(f"DocType {doctype} not found.")

@@ -13,9 +13,8 @@ after_install = [
 	"my_api_app.webhooks.custom_fields.install",
 	"my_api_app.request_log.settings.ensure_setting",
 ]
-# Request log: the log_api_requests switch (a Custom Field unless Frappe ships the field).
-before_migrate = ["my_api_app.request_log.settings.before_migrate"]
 after_migrate = [
+	# Request log: its switch (a Custom Field of System Settings) and its place in Log Settings.
 	"my_api_app.request_log.settings.ensure_setting",
 	"my_api_app.webhooks.custom_fields.install",
 	# OpenAPI: the cached document is rebuilt from the new code on its next request.
@@ -46,7 +45,8 @@ permission_query_conditions = {
 	"API Key Scope": "my_api_app.api_keys.permissions.api_key_scope_query_conditions",
 	"*": "my_api_app.api_keys.permissions.scoped_query_conditions",
 }
-# Frappe 15's get_count and toggle_like check nothing: here they check for every DocType.
+# Frappe 15's get_count and toggle_like check nothing (Frappe 16's get_count checks permissions,
+# not what its filters name): here they check for every DocType.
 override_whitelisted_methods = {
 	"frappe.client.get_count": "my_api_app.app_doctypes.get_count",
 	"frappe.desk.like.toggle_like": "my_api_app.app_doctypes.toggle_like",

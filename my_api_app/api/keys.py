@@ -168,6 +168,12 @@ def revoke_user_keys(user: Annotated[str, Field(min_length=1, max_length=140)], 
 	if not frappe.db.exists("User", user) or not permissions.may_manage_key(user):
 		raise NotFound(f"No user {user}.")
 	names = frappe.get_all("API Key", filters={"user": user, "revoked": 0}, pluck="name", order_by="creation")
+	if names:
+		# Every key is locked at once, before any is loaded: Frappe 16 also locks a document's table
+		# rows when it loads the document for update (every row it scans), so locking the keys one
+		# by one, holding the rows of those before, deadlocks with a roll that holds the next key
+		# and waits for those rows. The keys' own rows only (their primary key): no gap is locked.
+		frappe.db.sql("select name from `tabAPI Key` where name in %s for update", (names,))
 	for name in names:
 		frappe.get_doc("API Key", name, for_update=True).revoke(reason)
 	return {"revoked": names}

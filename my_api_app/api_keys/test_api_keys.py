@@ -6,12 +6,12 @@ import threading
 import time
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, now_datetime
 
 from my_api_app.api_keys import store
 from my_api_app.core import api_key_format
 from my_api_app.testing import api_request, make_api_user
+from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 
 OWNER = "keys-owner@example.com"
 OTHER = "keys-other@example.com"
@@ -33,7 +33,7 @@ def bearer_header(token: str) -> dict:
 	return {"Authorization": f"Bearer {token}"}
 
 
-class APIKeyTestCase(FrappeTestCase):
+class APIKeyTestCase(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()

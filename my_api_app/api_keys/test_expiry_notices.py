@@ -3,17 +3,17 @@
 from datetime import timedelta
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 from frappe.utils import now_datetime
 
 from my_api_app.api_keys.expiry_notices import send_expiry_notices
 from my_api_app.testing import make_api_user
 from my_api_app.tests.factories import make_api_key
+from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 
 OWNER = "expiry-owner@example.com"
 
 
-class TestExpiryNotices(FrappeTestCase):
+class TestExpiryNotices(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()

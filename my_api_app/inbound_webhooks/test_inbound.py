@@ -14,13 +14,13 @@ import time
 from urllib.parse import quote
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, now_datetime
 from frappe.utils.background_jobs import get_job
 
 from my_api_app.core.webhook_signing import new_secret, sign, sign_frappe, sign_github, sign_stripe
 from my_api_app.inbound_webhooks import processing, replay
 from my_api_app.testing import api_request, make_api_user
+from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 
 RECEIVE = "/api/method/my_api_app.api.inbound.receive"
 HANDLER = "my_api_app.tests.inbound_handlers.record"
@@ -59,7 +59,7 @@ def unique(prefix: str) -> str:
 	return f"{prefix}_{frappe.generate_hash(length=12)}"
 
 
-class InboundTestCase(FrappeTestCase):
+class InboundTestCase(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()

@@ -11,12 +11,12 @@ import time
 import uuid
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, get_bench_path, now_datetime
 from frappe.utils.background_jobs import get_job
 
 from my_api_app.jobs import sweep
 from my_api_app.testing import api_request, make_api_user
+from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 
 OWNER = "jobs-owner@example.com"
 OTHER = "jobs-other@example.com"
@@ -63,7 +63,7 @@ def tearDownModule():
 		_worker.wait(timeout=10)
 
 
-class JobsTestCase(FrappeTestCase):
+class JobsTestCase(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()

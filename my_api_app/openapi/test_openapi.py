@@ -9,13 +9,13 @@ import tempfile
 
 import frappe
 from frappe.installer import update_site_config
-from frappe.tests.utils import FrappeTestCase
 
 from my_api_app.examples import EXAMPLES
 from my_api_app.openapi import document as openapi_document
 from my_api_app.testing import api_request, make_api_user
 from my_api_app.tests.durable_webhook import insert_durable_webhook
 from my_api_app.tests.factories import make_api_key
+from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 from my_api_app.toolkit.registry import ENDPOINTS
 
 DOCUMENT = "/api/method/my_api_app.api.openapi.document"
@@ -23,7 +23,7 @@ MANAGER = "openapi-manager@example.com"
 MEMBER = "openapi-member@example.com"
 
 
-class OpenAPIDocumentTestCase(FrappeTestCase):
+class OpenAPIDocumentTestCase(IntegrationTestCase):
 	def setUp(self):
 		openapi_document.clear_cache()
 

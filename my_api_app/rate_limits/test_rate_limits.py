@@ -2,12 +2,12 @@
 
 import frappe
 from frappe.installer import update_site_config
-from frappe.tests.utils import FrappeTestCase
 
 from my_api_app.api_keys.test_api_keys import token_header
 from my_api_app.rate_limits import enforcement, rules
 from my_api_app.testing import api_request, make_api_user
 from my_api_app.tests.factories import make_api_key
+from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 
 PING = "/api/method/my_api_app.tests.endpoints.ping"
 IN_CODE = "/api/method/my_api_app.tests.endpoints.limited_in_code"
@@ -15,7 +15,7 @@ ALICE = "limits-alice@example.com"
 BOB = "limits-bob@example.com"
 
 
-class TestRateLimits(FrappeTestCase):
+class TestRateLimits(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()

@@ -1,22 +1,19 @@
-"""The ``log_api_requests`` switch in System Settings, and the log's place in Log Settings.
+"""The request log's switch, ``my_api_app_log_api_requests`` in System Settings, and the log's
+place in Log Settings.
 
-Frappe 15 has no such field, so the app adds it as a Custom Field (after *Allow Error
-Traceback*). A Frappe version whose System Settings ships a standard ``log_api_requests``
-(Frappe 16 does) is detected from the DocType definition on disk: then no Custom Field is
-added, an existing one of ours is removed before Frappe's own field is synced (the value
-lives in ``tabSingles`` under the same field name, so it is kept), and the app reads Frappe's
-field. Uninstalling the app removes only a Custom Field it added.
+The switch is a Custom Field of the app's own, installed, migrated and uninstalled here, on
+every Frappe version. Frappe 16 has a ``log_api_requests`` field of its own that switches its
+own API Request Log (path, method and user of /api/ requests): sharing that field would log
+every request twice, so the two switches are independent (README "Request log"). On Frappe 16
+the app's checkbox sits under Frappe's, in System Settings' API Logging section.
 """
-
-import json
-from functools import lru_cache
 
 import frappe
 from frappe.utils import cint
 
-from my_api_app.toolkit import committed_cache
+from my_api_app.toolkit import committed_cache, frappe_compat
 
-SETTING = "log_api_requests"
+SETTING = "my_api_app_log_api_requests"
 SWITCH_CACHE = "my_api_app:log_api_requests"
 CUSTOM_FIELD = f"System Settings-{SETTING}"
 LOG_DOCTYPE = "API Call Log"
@@ -45,52 +42,35 @@ def read_switch() -> bool:
 	return bool(rows and cint(rows[0].value))
 
 
-@lru_cache(maxsize=1)
-def frappe_ships_setting() -> bool:
-	"""Does the installed Frappe define ``log_api_requests`` in System Settings itself?"""
-	path = frappe.get_app_path("frappe", "core", "doctype", "system_settings", "system_settings.json")
-	with open(path) as f:
-		return any(field.get("fieldname") == SETTING for field in json.load(f).get("fields", []))
-
-
 def ensure_setting() -> None:
 	"""after_install / after_migrate: the switch exists, once; the log is in Log Settings."""
-	if frappe_ships_setting():
-		_remove_custom_field()
-	elif not frappe.db.exists("Custom Field", CUSTOM_FIELD):
+	if not frappe.db.exists("Custom Field", CUSTOM_FIELD):
 		frappe.get_doc(
 			{
 				"doctype": "Custom Field",
 				"dt": "System Settings",
 				"fieldname": SETTING,
-				"label": "Log API Requests",
+				"label": "Log API Requests in API Call Log",
 				"fieldtype": "Check",
-				"insert_after": "allow_error_traceback",
+				"insert_after": frappe_compat.FRAPPE_API_LOG_SWITCH or "allow_error_traceback",
 				"default": "0",
 				"description": (
-					"Record every /api/ request (method, path, user, API key, status, duration) in "
-					"API Call Log. Records are written in batches by a background job; Log Settings "
-					"decides how long they are kept."
+					"Record every /api/ request (method, path, what it called, user, API key, status, "
+					"duration) in API Call Log, which the API Key Usage report and each key's usage read. "
+					"Records are written in batches by a background job; Log Settings decides how long "
+					"they are kept."
 				),
 			}
 		).insert(ignore_permissions=True)
 	_register_in_log_settings()
 
 
-def before_migrate() -> None:
-	"""A Frappe that now ships the field must not meet our Custom Field of the same name."""
-	if frappe_ships_setting():
-		_remove_custom_field()
-
-
 def before_uninstall() -> None:
-	_remove_custom_field()
-
-
-def _remove_custom_field() -> None:
+	"""The switch goes, and its value: a reinstall starts with the log off."""
 	if frappe.db.exists("Custom Field", CUSTOM_FIELD):
 		frappe.delete_doc("Custom Field", CUSTOM_FIELD, ignore_permissions=True, force=True)
-		frappe.clear_cache(doctype="System Settings")
+	frappe.db.delete("Singles", {"doctype": "System Settings", "field": SETTING})
+	frappe.clear_cache(doctype="System Settings")
 
 
 def _register_in_log_settings() -> None:

@@ -4,18 +4,18 @@ import time
 from datetime import timedelta
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 from frappe.utils import now_datetime
 
 from my_api_app.core.request_log_buffer import make_record
 from my_api_app.request_log import dashboard
 from my_api_app.request_log.buffer import write_records
 from my_api_app.testing import api_request, make_api_user
+from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 
 PLAIN = "dashboard-plain@example.com"
 
 
-class TestDashboard(FrappeTestCase):
+class TestDashboard(IntegrationTestCase):
 	def setUp(self):
 		frappe.set_user("Administrator")
 		self.before = (dashboard.error_rate(), dashboard.requests_per_hour())

@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import random
+import unittest
 import uuid
 from contextlib import contextmanager
 from datetime import datetime
@@ -13,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import frappe
 from frappe.core.doctype.log_settings.log_settings import run_log_clean_up
+from frappe.deferred_insert import save_to_db
 from frappe.installer import update_site_config
-from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, get_datetime, get_system_timezone, now_datetime
 from frappe.utils.background_jobs import get_job
 
@@ -23,6 +24,8 @@ from my_api_app.core.request_log_buffer import make_record
 from my_api_app.request_log import buffer, settings, usage
 from my_api_app.testing import api_request, make_api_user
 from my_api_app.tests.factories import site_config
+from my_api_app.toolkit import frappe_compat
+from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 
 OWNER = "reqlog-owner@example.com"
 OTHER = "reqlog-other@example.com"
@@ -52,7 +55,7 @@ def records(prefix: str) -> list[dict]:
 	)
 
 
-class RequestLogTestCase(FrappeTestCase):
+class RequestLogTestCase(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -240,6 +243,18 @@ class TestCapture(RequestLogTestCase):
 			set_logging(True)
 		self.send("GET", PING)
 		self.assertEqual(len(records(self.prefix)), 1)
+
+	@unittest.skipIf(frappe_compat.FRAPPE_API_LOG_SWITCH is None, "Frappe 15 keeps no request log of its own")
+	def test_a_request_is_logged_once_frappes_own_log_staying_off(self):
+		"""Frappe 16 keeps a request log of its own (API Request Log), switched by a field of its own
+		in System Settings: the app's switch is another field, so with the app's log on a request is
+		one API Call Log record and nothing in Frappe's."""
+		self.assertFalse(frappe.db.get_single_value("System Settings", frappe_compat.FRAPPE_API_LOG_SWITCH))
+		path = f"/api/resource/ToDo/{self.prefix}"
+		self.send("GET", path)
+		self.assertEqual([row.path for row in records(self.prefix)], [path])
+		save_to_db()  # Frappe's deferred inserts, its request log's among them
+		self.assertFalse(frappe.db.exists("API Request Log", {"path": path}))
 
 	def test_secret_shaped_parts_of_a_path_are_redacted(self):
 		self.send("GET", f"/api/resource/ToDo/mas_{'s' * 38}")

@@ -8,12 +8,12 @@ import sys
 
 import frappe
 from frappe.installer import update_site_config
-from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_bench_path
 
 from my_api_app.console import call
 from my_api_app.testing import make_api_user
 from my_api_app.tests.endpoints import TEST_ENDPOINTS
+from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 
 OWNER = "console-owner@example.com"
 ECHO = "my_api_app.tests.endpoints.echo"
@@ -43,7 +43,7 @@ def sessions_of(user: str) -> int:
 	return frappe.db.count("Sessions", {"user": user})
 
 
-class TestApiCall(FrappeTestCase):
+class TestApiCall(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -105,7 +105,7 @@ class TestApiCall(FrappeTestCase):
 			call("my_api_app.api.auth.whoami", as_user="nobody-here@example.com")
 
 
-class TestApiKeyCommands(FrappeTestCase):
+class TestApiKeyCommands(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()

@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, now_datetime
 
 from my_api_app import app_doctypes
@@ -32,6 +31,7 @@ from my_api_app.api_keys import tokens
 from my_api_app.core.webhook_signing import new_secret
 from my_api_app.testing import api_request, make_api_user
 from my_api_app.tests import factories
+from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 
 VICTIM = "surface-victim@example.com"
 PLAIN = "surface-plain@example.com"
@@ -646,7 +646,7 @@ def snapshot() -> dict:
 	return state
 
 
-class TestDocTypeSurface(FrappeTestCase):
+class TestDocTypeSurface(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()

@@ -29,19 +29,21 @@ from contextlib import contextmanager
 import frappe
 from frappe.deferred_insert import save_to_db
 from frappe.installer import update_site_config
-from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, get_bench_path, now_datetime
 from frappe.utils.background_jobs import get_redis_conn
 
 from my_api_app.api_keys import store, tokens
 from my_api_app.core import api_key_format, webhook_signing
+from my_api_app.core.secret import Secret
 from my_api_app.inbound_webhooks import sources
 from my_api_app.rate_limits import rules
 from my_api_app.request_log import buffer, settings
 from my_api_app.testing import api_request, make_api_user
 from my_api_app.tests import rq_scan
+from my_api_app.tests.logged_values import as_logged
 from my_api_app.tests.webhook_receiver import Receiver
-from my_api_app.toolkit import committed_cache
+from my_api_app.toolkit import committed_cache, frappe_compat
+from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 from my_api_app.webhooks import sending, transport
 
 USER = "secret-scans@example.com"
@@ -54,7 +56,6 @@ SOURCE = "t-secret-scans"
 BROKEN_SOURCE = "t-secret-scans-broken"
 EVENT = "Inbound Webhook Event"
 DELIVERY = "Webhook Delivery"
-MASKED = "Secret('********')"
 SCANNED_DOCTYPES = ("Error Log", "API Call Log", DELIVERY, "Webhook Delivery Attempt", EVENT)
 
 
@@ -97,7 +98,7 @@ def rq_jobs() -> dict[str, bytes]:
 	return rq_scan.rq_jobs(get_redis_conn())
 
 
-class TestSecretScans(FrappeTestCase):
+class TestSecretScans(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -221,9 +222,10 @@ class TestSecretScans(FrappeTestCase):
 				self.assertEqual(response.status_code, 500, response.get_data(as_text=True))
 		logs = self.error_logs(since, "api_keys/authentication.py")
 		self.assertEqual(len(logs), 2, logs)
+		credentials = api_key_format.parse_authorization(self.token_header()["Authorization"])
 		for log in logs:
 			self.assertIn("doesn't exist", log.error)
-			self.assertIn(f"credentials = ApiKeyCredentials(key_id='{self.key}', secret={MASKED})", log.error)
+			self.assertIn(f"credentials = {as_logged(credentials)}", log.error)
 		self.assertNothingLeaked()
 
 	def test_jwt_verification_failing_mid_call(self):
@@ -237,7 +239,8 @@ class TestSecretScans(FrappeTestCase):
 		self.assertEqual(response.status_code, 500, response.get_data(as_text=True))
 		[log] = self.error_logs(since, "api_keys/tokens.py")
 		self.assertIn("doesn't exist", log.error)
-		self.assertIn(f"credentials = BearerToken(token={MASKED})", log.error)
+		credentials = api_key_format.parse_authorization(f"Bearer {self.access_token}")
+		self.assertIn(f"credentials = {as_logged(credentials)}", log.error)
 		self.assertIn("token = ********", log.error)  # tokens.verify's argument, masked by its name
 		self.assertNothingLeaked()
 
@@ -299,10 +302,11 @@ class TestSecretScans(FrappeTestCase):
 		self.assertEqual(response.status_code, 500, response.get_data(as_text=True))
 		[log] = self.error_logs(since, "inbound_webhooks/receiver.py")
 		self.assertIn("doesn't exist", log.error)
-		self.assertIn(f"secrets=({MASKED},)", log.error)  # the Source in the receiver's frames
+		# the Source in the receiver's frames
+		self.assertIn(f"secrets={as_logged((Secret(secret),))}", log.error)
 		self.assertIn("secret_headers = ********", log.error)
 		# The handler job the first delivery enqueued is among the scanned RQ jobs.
-		self.assertIn(f"rq:job:{frappe.local.site}::inbound-webhook:{event}", rq_jobs())
+		self.assertIn(f"rq:job:{frappe_compat.rq_job_id(f'inbound-webhook:{event}')}", rq_jobs())
 		self.assertNothingLeaked(
 			**{"source secret": secret, "source key": secret.removeprefix("whsec_"), "sender cookie": cookie}
 		)
@@ -320,7 +324,7 @@ class TestSecretScans(FrappeTestCase):
 		self.assertEqual(response.status_code, 500, response.get_data(as_text=True))
 		[log] = self.error_logs(since, "core/webhook_signing.py")
 		self.assertIn("a webhook secret starts with whsec_", log.error)
-		self.assertIn(f"secrets=({MASKED},)", log.error)
+		self.assertIn(f"secrets={as_logged((Secret(secret),))}", log.error)
 		self.assertIn("secret_headers = ********", log.error)
 		self.assertIn("secret = ********", log.error)  # the comprehension's variable, masked by name
 		self.assertNothingLeaked(**{"stored secret": secret, "sender cookie": cookie})

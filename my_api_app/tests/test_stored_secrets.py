@@ -10,7 +10,6 @@ import json
 
 import frappe
 from frappe.client import get_password as client_get_password
-from frappe.tests.utils import FrappeTestCase
 from frappe.utils.password import get_decrypted_password, set_encrypted_password
 
 from my_api_app import console
@@ -20,6 +19,8 @@ from my_api_app.patches import encrypt_api_key_hashes, move_webhook_signing_secr
 from my_api_app.testing import api_request, make_api_user
 from my_api_app.tests.durable_webhook import insert_durable_webhook
 from my_api_app.tests.factories import make_api_key, roll_api_key
+from my_api_app.toolkit import frappe_compat
+from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 from my_api_app.webhooks import config
 
 MANAGER = "secrets-manager@example.com"
@@ -28,7 +29,7 @@ SOURCE = "t-secrets"
 WHOAMI = "/api/method/my_api_app.api.auth.whoami"
 
 
-class TestStoredSecrets(FrappeTestCase):
+class TestStoredSecrets(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -231,10 +232,22 @@ class TestStoredSecrets(FrappeTestCase):
 				)
 				self.assertEqual(json.loads(text)["message"], 1, doctype)
 			self.assertEqual(names([["name", "=", name]], over_http=False), [name], doctype)
+			# Frappe 16 refuses a filter on a field above the permission levels the user reads (the
+			# key hashes' level 1, which no role reads) before any query; Frappe 15 runs it on the
+			# column of asterisks
+			refused = (
+				frappe_compat.FRAPPE_MAJOR >= 16
+				and frappe.get_meta(doctype).get_field(fieldname).permlevel > 0
+			)
 			for operator, operand in (("=", value), ("like", value[:8] + "%"), ("like", "%" + value[-8:])):
 				filters = [["name", "=", name], [fieldname, operator, operand]]
-				self.assertEqual(names(filters), [] if readable else None, (doctype, fieldname, operator))
-				self.assertEqual(names(filters, over_http=False), [], (doctype, fieldname, operator))
+				what = (doctype, fieldname, operator)
+				self.assertEqual(names(filters), [] if readable and not refused else None, what)
+				if refused:
+					with self.assertRaises(frappe.PermissionError, msg=what):
+						names(filters, over_http=False)
+				else:
+					self.assertEqual(names(filters, over_http=False), [], what)
 				# a count is a filter too (child rows have no count of their own)
 				if not parent:
 					status, text = self.get(

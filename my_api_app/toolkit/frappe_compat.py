@@ -13,6 +13,23 @@ FRAPPE_MAJOR = int(frappe.__version__.split(".")[0])
 # The app's hooks deny by raising, so this is all they ever return.
 NO_OPINION = None if FRAPPE_MAJOR < 16 else True
 
+# Frappe 16's System Settings field that switches its own API Request Log (Frappe 15 has none).
+FRAPPE_API_LOG_SWITCH = "log_api_requests" if FRAPPE_MAJOR >= 16 else None
+
+
+def __getattr__(name: str):
+	"""``IntegrationTestCase``: the base of the app's bench tests, imported only when a test asks
+	(``frappe.tests`` is test code). Frappe 15's ``FrappeTestCase``; on Frappe 16, whose test runner
+	prepares (``before_tests`` hooks, test records) only ``IntegrationTestCase`` subclasses and
+	direct ``FrappeTestCase`` subclasses, ``IntegrationTestCase``."""
+	if name != "IntegrationTestCase":
+		raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+	if FRAPPE_MAJOR >= 16:
+		from frappe.tests import IntegrationTestCase
+	else:
+		from frappe.tests.utils import FrappeTestCase as IntegrationTestCase
+	return IntegrationTestCase
+
 
 def overridden_method(dotted: str) -> str:
 	"""The method Frappe runs for ``dotted``: the last ``override_whitelisted_methods`` entry."""
@@ -69,8 +86,49 @@ def add_cors_headers(response) -> None:
 
 def count_rows(doctype: str, filters) -> int:
 	"""Rows of ``doctype`` matching ``filters`` that the session user may read."""
+	if FRAPPE_MAJOR >= 16:
+		# Frappe 16's own get_count counts with the caller's permissions (and its query engine
+		# refuses SQL functions written as strings)
+		from frappe.client import get_count
+
+		return get_count(doctype, filters)
 	rows = frappe.get_list(doctype, filters=filters, fields=["count(*) as count"], as_list=True)
 	return rows[0][0] if rows else 0
+
+
+def keep_www_authenticate(response) -> None:
+	"""The response keeps the ``WWW-Authenticate`` the app gave it. Frappe 16 replaces it on
+	every 401 and 403 after the after_request hooks (OAuth protected-resource metadata), then
+	applies ``frappe.local.response_headers``, which therefore keeps the app's value."""
+	value = response.headers.get("WWW-Authenticate")
+	if FRAPPE_MAJOR >= 16 and value is not None:
+		frappe.local.response_headers["WWW-Authenticate"] = value
+
+
+def rq_job_id(job_id: str) -> str:
+	"""The id RQ knows the job ``job_id`` (``frappe.enqueue(job_id=...)``) by: Frappe's own
+	``site::id`` (15) or ``site||id`` with ``:`` as ``|`` (16)."""
+	from frappe.utils.background_jobs import create_job_id
+
+	return create_job_id(job_id)
+
+
+def set_test_mode(on: bool) -> None:
+	"""Frappe's "tests are running" switch (Frappe 16 reads ``frappe.in_test``, 15 the flag)."""
+	frappe.local.flags.in_test = on
+	if FRAPPE_MAJOR >= 16:
+		frappe.in_test = on
+
+
+def frappe_webhooks_cache():
+	"""Where Frappe keeps ``webhooks``, its map of the enabled webhooks its sender sends: each
+	process's ``client_cache`` on Frappe 16 (dropped in the others through Redis), Redis on 15."""
+	return frappe.client_cache if FRAPPE_MAJOR >= 16 else frappe.cache
+
+
+def forget_frappe_webhooks() -> None:
+	"""Frappe's sender reloads its map of the webhooks it sends."""
+	frappe_webhooks_cache().delete_value("webhooks")
 
 
 @cache

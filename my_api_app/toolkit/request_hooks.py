@@ -8,7 +8,7 @@ import frappe
 
 from my_api_app.core import dispatch, json_depth
 from my_api_app.core.errors import MAX_JSON_DEPTH, InvalidInput, NotFound
-from my_api_app.toolkit import error_response, request_context
+from my_api_app.toolkit import error_response, frappe_compat, request_context
 
 
 def before_request(state: request_context.ApiRequest) -> None:
@@ -50,10 +50,10 @@ def after_request(state: request_context.ApiRequest, response, request) -> None:
 	noted = state.noted_error
 	if noted is not None and response.status_code == noted.status and response is not state.refusal:
 		error_response.answer_noted(response, noted)
-	if not api:
-		return
-	response.headers["X-Request-Id"] = state.request_id
-	if state.response_headers:
-		response.headers.update(state.response_headers)
-	if response.status_code >= 400 and response is not state.refusal:
-		error_response.rewrite_frappe_error(response)
+	if api:
+		response.headers["X-Request-Id"] = state.request_id
+		if state.response_headers:
+			response.headers.update(state.response_headers)
+		if response.status_code >= 400 and response is not state.refusal:
+			error_response.rewrite_frappe_error(response)
+	frappe_compat.keep_www_authenticate(response)

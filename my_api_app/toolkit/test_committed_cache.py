@@ -2,15 +2,15 @@
 rolled-back change keeps it, and frappe.clear_cache() drops it (a raw SQL change is then seen)."""
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from my_api_app.rate_limits import rules
 from my_api_app.toolkit import committed_cache
+from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 
 KEY = "my_api_app:test_committed_cache"
 
 
-class TestCommittedCache(FrappeTestCase):
+class TestCommittedCache(IntegrationTestCase):
 	def setUp(self):
 		self.loads = 0
 		committed_cache.forget_all()

@@ -3,10 +3,10 @@
 import json
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from my_api_app.testing import api_request, make_api_user
 from my_api_app.toolkit import frappe_compat
+from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 
 MEMBER = "toolkit-member@example.com"
 OTHER = "toolkit-other@example.com"
@@ -17,7 +17,7 @@ def method_path(dotted: str) -> str:
 	return f"/api/method/{dotted}"
 
 
-class TestEndpoint(FrappeTestCase):
+class TestEndpoint(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()

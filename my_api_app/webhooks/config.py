@@ -14,7 +14,7 @@ from frappe.utils.password import get_decrypted_password
 
 from my_api_app.app_doctypes import SECRET_BEARING
 from my_api_app.core import address_guard, webhook_delivery, webhook_signing
-from my_api_app.toolkit import committed_cache
+from my_api_app.toolkit import committed_cache, frappe_compat
 
 CACHE_KEY = "my_api_app:durable_webhooks"
 SECRETS = "Webhook Signing Secret"
@@ -131,12 +131,17 @@ def rotate_secret(doc) -> str:
 
 
 def invalidate(doc=None, method=None) -> None:
-	"""doc_events Webhook on_update / on_trash: the map is reloaded after the change commits."""
+	"""doc_events Webhook on_update / on_trash: the map is reloaded after the change commits, and
+	so is Frappe's own map of the webhooks its sender sends (enabled ones: a webhook made durable
+	has just been switched off there). Frappe drops its map in on_update, before the commit, so
+	a request that reloads it in between caches the old rows, and Frappe would send a durable
+	webhook too until the next change."""
 	from my_api_app.openapi import document
 
 	committed_cache.invalidate_on_commit(CACHE_KEY)
 	_forget_local()
 	frappe.db.after_commit.add(_forget_local)
+	frappe.db.after_commit.add(frappe_compat.forget_frappe_webhooks)
 	frappe.db.after_commit.add(document.clear_cache)  # its webhooks list the event types
 
 

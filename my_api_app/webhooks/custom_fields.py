@@ -7,6 +7,8 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.custom.doctype.property_setter.property_setter import make_property_setter
 
+from my_api_app.toolkit import frappe_compat
+
 WEBHOOK = "Webhook"
 LAYOUT = ("Section Break", "Column Break")
 DEFAULT_SCHEDULE_TEXT = "0, 5, 300, 1800, 7200, 18000, 36000, 36000"
@@ -140,3 +142,4 @@ def uninstall() -> None:
 		"alter table `tabWebhook` " + ", ".join(f"drop column if exists `{column}`" for column in columns)
 	)
 	frappe.clear_cache(doctype=WEBHOOK)
+	frappe_compat.forget_frappe_webhooks()  # the ones switched back on above are Frappe's to send

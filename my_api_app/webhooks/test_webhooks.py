@@ -9,13 +9,14 @@ import time
 from datetime import datetime, timezone
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_datetime, now_datetime
 
 from my_api_app.core import webhook_signing
 from my_api_app.testing import api_request, make_api_user
 from my_api_app.tests.factories import site_config
 from my_api_app.tests.webhook_receiver import Answer, Receiver
+from my_api_app.toolkit import frappe_compat
+from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 from my_api_app.webhooks import config, sending, transport
 
 DELIVERY = "Webhook Delivery"
@@ -24,7 +25,7 @@ READER = "webhooks-reader@example.com"
 API = "/api/method/my_api_app.api.webhooks."
 
 
-class WebhookTestCase(FrappeTestCase):
+class WebhookTestCase(IntegrationTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -119,17 +120,35 @@ class WebhookTestCase(FrappeTestCase):
 		self.assertEqual(config.signing_secrets(frappe.get_doc("Webhook", durable.name)), [secret])
 		plain = self.make_webhook(durable_delivery=0)
 		self.assertEqual((plain.enabled, plain.durable_enabled), (1, 0))
-		frappe.flags.in_test = False  # Frappe sends its own webhooks inline only in tests
+		frappe_compat.set_test_mode(False)  # Frappe sends its own webhooks inline only in tests
 		try:
 			self.new_todo()
 		finally:
-			frappe.flags.in_test = True
+			frappe_compat.set_test_mode(True)
 		self.assertEqual(frappe.db.count(DELIVERY, {"webhook": plain.name}), 0)
 		self.assertEqual(frappe.db.count(DELIVERY, {"webhook": durable.name}), 1)
 		plain_again = frappe.get_doc("Webhook", durable.name)
 		plain_again.durable_delivery = 0
 		plain_again.save()
 		self.assertEqual(plain_again.enabled, 1)  # back to Frappe's sender, still on
+
+	def test_frappes_sender_drops_a_webhook_made_durable_once_that_commits(self):
+		"""Frappe drops the map of the webhooks its sender sends in Webhook.on_update, before the
+		change commits: a request that loads the map in between reads the committed rows, where
+		the webhook is still Frappe's, and Frappe would go on sending it besides the app. The app
+		drops the map again once the change commits."""
+		from frappe.integrations.doctype.webhook import get_all_webhooks
+
+		plain = self.make_webhook(durable_delivery=0)
+		stale = get_all_webhooks()  # what another request loads while the change below is uncommitted
+		self.assertIn(plain.name, [hook.name for hook in stale["ToDo"]])
+		doc = frappe.get_doc("Webhook", plain.name)
+		doc.durable_delivery = 1
+		doc.save()
+		frappe_compat.frappe_webhooks_cache().set_value("webhooks", stale)
+		frappe.db.commit()
+		cached = frappe_compat.frappe_webhooks_cache().get_value("webhooks") or get_all_webhooks()
+		self.assertNotIn(plain.name, [hook.name for hook in cached.get("ToDo", [])])
 
 	def test_the_signing_secret_is_shown_once_in_the_answer_that_made_it(self):
 		"""Over REST and from Desk's save: the answer to the first durable save carries it; no

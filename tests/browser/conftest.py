@@ -29,6 +29,7 @@ import pytest
 E2E_DIR = Path(__file__).resolve().parent.parent / "e2e"
 sys.path.append(str(E2E_DIR))  # e2e_site: the site under test, shared with tests/e2e
 from e2e_site import live_site_configured
+from frappe_desk import desk, desk_root
 
 if not live_site_configured():
 	collect_ignore_glob = ["test_*.py"]
@@ -162,17 +163,36 @@ def browser(playwright_instance, site_address):
 	browser.close()
 
 
+INSTALLED_APPS = "/api/resource/Installed Applications/Installed Applications"
+
+
+def password_session(email: str, password: str) -> Site:
+	"""A user's own session over REST: logged in with the password, which it has also confirmed
+	(a session creates or rolls API keys only within minutes of confirming it)."""
+	site = Site()
+	site.request("POST", "/api/method/login", json={"usr": email, "pwd": password}).raise_for_status()
+	confirmed = site.method("POST", "my_api_app.api.auth.confirm_password", json={"password": password})
+	confirmed.raise_for_status()
+	return site
+
+
 @pytest.fixture(scope="session")
 def desk_ready(admin) -> None:
-	"""Desk usable: a new site sends every /app route to the setup wizard until setup is complete.
+	"""Desk usable: a new site sends every Desk route to the setup wizard until setup is complete.
 
 	The wizard itself is not what these tests are about, so a site that has not had it gets the two
-	settings it would set for a bare Frappe site (language, time zone) and is marked complete.
+	settings it would set for a bare Frappe site (language, time zone) and is marked complete where
+	Frappe looks: System Settings' setup_complete (Frappe 15) or, where the installed apps' rows
+	have an is_setup_complete (Frappe 16), the rows of the apps that have a setup wizard.
 	"""
 	response = admin.request("GET", "/api/resource/System Settings/System Settings")
 	response.raise_for_status()
 	settings = response.json()["data"]
-	if settings.get("setup_complete"):
+	response = admin.request("GET", INSTALLED_APPS)
+	response.raise_for_status()
+	apps = response.json()["data"]["installed_applications"]
+	pending = [row for row in apps if row.get("has_setup_wizard") and row.get("is_setup_complete") == 0]
+	if settings.get("setup_complete") and not pending:
 		return
 	response = admin.request(
 		"PUT",
@@ -184,6 +204,11 @@ def desk_ready(admin) -> None:
 		},
 	)
 	assert response.status_code == 200, f"could not complete the setup wizard: {response.text[:500]}"
+	if pending:
+		for row in pending:
+			row["is_setup_complete"] = 1
+		response = admin.request("PUT", INSTALLED_APPS, json={"installed_applications": apps})
+		assert response.status_code == 200, f"could not complete the setup wizard: {response.text[:500]}"
 	print("browser tier: marked the site's setup as complete (it had not run the setup wizard)")
 
 
@@ -216,17 +241,17 @@ def make_desk_user(admin):
 
 @pytest.fixture
 def desk_page(request, browser, base_url, desk_ready, artifacts_dir):
-	"""desk_page(user, password, path="/app") -> a Playwright Page, logged in through /login's form.
+	"""desk_page(user, password, path=desk()) -> a Playwright Page, logged in through /login's form.
 
 	Each call opens a new browser context, so several users can be logged in at once in one test.
-	The page is left on `path` (or where Desk sends it, e.g. /app/todo/new-todo-1 for /app/todo/new)
-	with Desk booted: frappe.boot loaded, no frappe.call in flight.
+	The page is left on `path` (or where Desk sends it, e.g. desk("todo/new-todo-1") for
+	desk("todo/new")) with Desk booted: frappe.boot loaded, no frappe.call in flight.
 	"""
 	contexts = []
 	request.node._desk_pages = []
 	request.node._desk_artifacts = artifacts_dir
 
-	def open_page(user: str = "Administrator", password: str | None = None, path: str = "/app"):
+	def open_page(user: str = "Administrator", password: str | None = None, path: str | None = None):
 		if password is None:
 			if user != "Administrator":
 				raise ValueError("pass the password of a user other than Administrator")
@@ -239,7 +264,7 @@ def desk_page(request, browser, base_url, desk_ready, artifacts_dir):
 		page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
 		page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
 		request.node._desk_pages.append((page, console))
-		login(page, user, password, path)
+		login(page, user, password, path or desk())
 		return page
 
 	yield open_page
@@ -247,7 +272,7 @@ def desk_page(request, browser, base_url, desk_ready, artifacts_dir):
 		context.close()
 
 
-def login(page, user: str, password: str, path: str = "/app") -> None:
+def login(page, user: str, password: str, path: str) -> None:
 	"""Log in through the real form at /login, then land on `path` with Desk booted."""
 	response = page.goto(f"/login?redirect-to={quote(path, safe='/')}")
 	assert response is not None and response.ok, f"/login answered {response and response.status}"
@@ -262,7 +287,7 @@ def login(page, user: str, password: str, path: str = "/app") -> None:
 	email.fill(user)
 	page.locator("#login_password").fill(password)
 	page.locator("form.form-login .btn-login").click()
-	page.wait_for_url(re.compile(r"/app(/|\?|$)"))
+	page.wait_for_url(re.compile(re.escape(desk_root()) + r"(/|\?|$)"))
 	wait_for_desk(page)
 	if not urlsplit(page.url).path.startswith(path):
 		page.goto(path)
@@ -277,7 +302,8 @@ def wait_for_desk(page, timeout_ms: int = TIMEOUT_MS) -> None:
 		timeout=timeout_ms,
 	)
 	if page.evaluate(
-		"""() => location.pathname.startsWith("/app/setup-wizard") && !frappe.boot.setup_complete"""
+		"""(wizard) => location.pathname.startsWith(wizard) && !frappe.boot.setup_complete""",
+		desk("setup-wizard"),
 	):
 		raise AssertionError("Desk shows the setup wizard: the site's setup is not complete")
 

@@ -1,4 +1,7 @@
-"""Helpers for driving Frappe Desk (v15) pages in Playwright the way a person does: by what shows.
+"""Helpers for driving Frappe Desk (15 and 16) pages in Playwright the way a person does: by what shows.
+
+Desk lives under /app on Frappe 15 and under /desk on Frappe 16 (which redirects /app/... there):
+`desk("api-key/new")` is the path of a route on the site under test.
 
 Frappe's markup that these rely on:
 - a form's `frm.add_custom_button(label, fn)` is a `button[data-label=<encodeURIComponent(label)>]` in
@@ -9,10 +12,24 @@ Frappe's markup that these rely on:
   `.frappe-control[data-fieldname=...]`; its primary action is `.modal-footer .standard-actions .btn-primary`.
 """
 
-from urllib.parse import quote
+from functools import cache
+from urllib.parse import quote, urlsplit
 
+from e2e_site import Site
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+
+@cache
+def desk_root() -> str:
+	"""Where the site's Desk lives, as the site says: Frappe 16 sends /app to /desk."""
+	response = Site().request("GET", "/app", allow_redirects=False)
+	return "/desk" if urlsplit(response.headers.get("Location", "")).path.startswith("/desk") else "/app"
+
+
+def desk(route: str = "") -> str:
+	"""The path of a Desk route: desk("todo/new") is /app/todo/new on Frappe 15, /desk/todo/new on 16."""
+	return f"{desk_root()}/{route}" if route else desk_root()
 
 
 def encode_label(label: str) -> str:
@@ -21,10 +38,11 @@ def encode_label(label: str) -> str:
 
 
 def wait_until_idle(page: Page, timeout_ms: int = 20_000) -> None:
-	"""No frappe.call/xcall in flight and no form save running."""
+	"""No frappe.call/xcall in flight and no form save running (a form whose script disabled saving,
+	as a new API Key's does, is idle too)."""
 	page.wait_for_function(
 		"""() => window.frappe && frappe.request && !frappe.request.ajax_count
-			&& !(window.cur_frm && cur_frm.save_disabled) && !document.querySelector(".freeze")""",
+			&& !frappe.ui.form.is_saving && !document.querySelector(".freeze")""",
 		timeout=timeout_ms,
 	)
 
@@ -64,6 +82,13 @@ def click_custom_button(page: Page, label: str, group: str | None = None) -> Non
 	item = group_box.locator(f'.dropdown-menu a.dropdown-item[data-label="{encode_label(label)}"]')
 	expect(item, f"{label!r} in custom button group {group!r}").to_be_visible()
 	item.click()
+
+
+def click_primary_action(page: Page, label: str) -> None:
+	"""Click the page's primary action (``frm.page.set_primary_action(label, fn)``: Save, Create...)."""
+	button = page_head(page).locator("button.primary-action", has_text=label)
+	expect(button, f"primary action {label!r}").to_be_visible()
+	button.click()
 
 
 def custom_button_labels(page: Page) -> list[str]:

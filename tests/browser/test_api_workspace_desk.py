@@ -11,6 +11,7 @@ from e2e_site import skip_unless_live_site
 skip_unless_live_site()
 
 from conftest import Site
+from frappe_desk import desk
 from playwright.sync_api import expect
 from test_request_log_http import records, set_logging
 
@@ -47,7 +48,7 @@ def test_a_system_manager_sees_figures_charts_and_every_list(desk_page, make_des
 		set_logging(admin, False)
 
 	email, password = make_desk_user(roles=("System Manager",))
-	page = desk_page(email, password, path="/app/api")
+	page = desk_page(email, password, path=desk("api"))
 	page.wait_for_load_state("networkidle")
 	expect(page.locator(".page-title .title-text:visible, .page-title:visible").first).to_contain_text("API")
 	for card in CARDS:
@@ -74,7 +75,7 @@ def test_a_system_manager_sees_figures_charts_and_every_list(desk_page, make_des
 		assert any(label in text for text in shortcuts), f"no shortcut to {label}: {list(shortcuts)}"
 	for doctype in LISTS:
 		slug = doctype.lower().replace(" ", "-")
-		page.goto(f"/app/{slug}")
+		page.goto(desk(slug))
 		page.wait_for_load_state("networkidle")
 		expect(page.locator(".modal.show")).to_have_count(0)  # no "Not found" or "Not permitted"
 		expect(page.locator(".page-title:visible").first).to_contain_text(doctype)
@@ -82,8 +83,8 @@ def test_a_system_manager_sees_figures_charts_and_every_list(desk_page, make_des
 
 def test_a_plain_desk_user_does_not_get_the_workspace(desk_page, make_desk_user):
 	email, password = make_desk_user()
-	page = desk_page(email, password, path="/app/user")
-	page.goto("/app/api")
+	page = desk_page(email, password, path=desk("user"))
+	page.goto(desk("api"))
 	page.wait_for_load_state("networkidle")
 	expect(page.locator(".number-widget-box, .dashboard-widget-box")).to_have_count(0)
 	labels = [label.strip() for label in page.locator(".desk-sidebar .sidebar-item-label").all_inner_texts()]

@@ -8,8 +8,8 @@ from e2e_site import skip_unless_live_site, wait_for
 
 skip_unless_live_site()
 
-from conftest import Site
-from frappe_desk import wait_for_form
+from conftest import password_session
+from frappe_desk import desk, wait_for_form
 from playwright.sync_api import Page, expect
 
 START_JOB = "my_api_app.tests.job_endpoints.start_test_job"
@@ -31,7 +31,7 @@ def slug(doctype: str) -> str:
 
 
 def open_list(page: Page, doctype: str) -> None:
-	page.goto(f"/app/{slug(doctype)}")
+	page.goto(desk(slug(doctype)))
 	page.wait_for_load_state("networkidle")
 
 
@@ -41,15 +41,9 @@ def refused(page: Page) -> bool:
 	)
 
 
-def session_of(email: str, password: str) -> Site:
-	site = Site()
-	site.request("POST", "/api/method/login", json={"usr": email, "pwd": password}).raise_for_status()
-	return site
-
-
 def test_a_system_manager_opens_every_list_and_a_form_of_each(desk_page, make_desk_user, admin):
 	email, password = make_desk_user(roles=("System Manager",))
-	page = desk_page(email, password, path="/app/user")
+	page = desk_page(email, password, path=desk("user"))
 	for doctype in MANAGED:
 		open_list(page, doctype)
 		assert not refused(page), f"{doctype}: list refused"
@@ -58,7 +52,7 @@ def test_a_system_manager_opens_every_list_and_a_form_of_each(desk_page, make_de
 			"data"
 		]
 		if rows:
-			page.goto(f"/app/{slug(doctype)}/{rows[0]['name']}")
+			page.goto(desk(f"{slug(doctype)}/{rows[0]['name']}"))
 			assert wait_for_form(page, doctype) == rows[0]["name"]
 
 
@@ -67,32 +61,32 @@ def test_a_plain_user_sees_their_own_keys_and_jobs_and_nothing_else(desk_page, m
 	other_email, other_password = make_desk_user()
 	keys = {}
 	for user, pw in ((email, password), (other_email, other_password)):
-		created = session_of(user, pw).method(
+		created = password_session(user, pw).method(
 			"POST",
 			"my_api_app.api.keys.create_key",
 			json={"label": f"mine-{uuid.uuid4().hex[:6]}", "scopes": ["*"]},
 		)
 		assert created.status_code == 201, created.text
 		keys[user] = created.json()["message"]["data"]["name"]
-	started = session_of(email, password).method(
+	started = password_session(email, password).method(
 		"POST", START_JOB, json={"behaviour": "finish", "marker": "lists"}
 	)
 	assert started.status_code == 202, started.text
 	job = started.json()["message"]["data"]["job_id"]
 	wait_for(lambda: admin.request("GET", f"/api/resource/API Job/{job}").ok)
 
-	page = desk_page(email, password, path="/app/user")
+	page = desk_page(email, password, path=desk("user"))
 	open_list(page, "API Key")
 	assert not refused(page)
 	expect(page.locator(f'.list-row a[data-name="{keys[email]}"]')).to_be_visible()
 	assert page.locator(f'.list-row a[data-name="{keys[other_email]}"]').count() == 0
-	page.goto(f"/app/api-key/{keys[email]}")
+	page.goto(desk(f"api-key/{keys[email]}"))
 	assert wait_for_form(page, "API Key") == keys[email]
 	open_list(page, "API Job")
 	assert not refused(page)
 	expect(page.locator(f'.list-row a[data-name="{job}"]')).to_be_visible()
 
-	page.goto(f"/app/api-key/{keys[other_email]}")
+	page.goto(desk(f"api-key/{keys[other_email]}"))
 	page.wait_for_load_state("networkidle")
 	assert refused(page) or page.locator(".modal.show").count() > 0, "another user's key opened"
 	for doctype in MANAGED:

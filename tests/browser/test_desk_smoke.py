@@ -12,6 +12,7 @@ from frappe_desk import (
 	click_dialog_primary,
 	close_dialog,
 	custom_button_labels,
+	desk,
 	dialog_field_value,
 	dialog_text,
 	dialog_title,
@@ -25,7 +26,7 @@ from playwright.sync_api import expect
 
 
 def test_administrator_creates_a_todo_with_ctrl_s(desk_page, admin):
-	page = desk_page("Administrator", path="/app/todo/new")
+	page = desk_page("Administrator", path=desk("todo/new"))
 	assert wait_for_form(page, "ToDo").startswith("new-todo-")
 	assert form_indicator(page) == "Not Saved"
 	text = f"browser smoke {uuid.uuid4().hex[:10]}"
@@ -33,7 +34,7 @@ def test_administrator_creates_a_todo_with_ctrl_s(desk_page, admin):
 	fill_form_field(page, "description", text)
 	name = save_with_keyboard(page)
 
-	expect(page).to_have_url(re.compile(rf"/app/todo/{re.escape(name)}$"))
+	expect(page).to_have_url(re.compile(re.escape(desk(f"todo/{name}")) + "$"))
 	response = admin.request("GET", f"/api/resource/ToDo/{name}")
 	assert response.status_code == 200, response.text
 	todo = response.json()["data"]
@@ -47,7 +48,7 @@ def test_custom_button_dialog_helpers_on_a_real_form(desk_page, admin, manager):
 	response = admin.request("POST", "/api/resource/ToDo", json={"description": "dialog helpers"})
 	response.raise_for_status()
 	name = response.json()["data"]["name"]
-	page = desk_page("Administrator", path=f"/app/todo/{name}")
+	page = desk_page("Administrator", path=desk(f"todo/{name}"))
 	assert wait_for_form(page, "ToDo") == name
 	# Stands in for a form script's refresh handler: a button, and a grouped one, that open dialogs.
 	page.evaluate(
@@ -94,6 +95,6 @@ def test_custom_button_dialog_helpers_on_a_real_form(desk_page, admin, manager):
 
 def test_a_desk_user_logs_in_with_their_own_password(desk_page, make_desk_user):
 	email, password = make_desk_user()
-	page = desk_page(email, password, path="/app/todo")
+	page = desk_page(email, password, path=desk("todo"))
 	assert page.evaluate("() => frappe.session.user") == email
 	expect(page.locator(".page-head:visible .title-text")).to_have_text("To Do")

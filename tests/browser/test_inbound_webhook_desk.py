@@ -14,6 +14,7 @@ from conftest import Site
 from frappe_desk import (
 	click_custom_button,
 	close_dialog,
+	desk,
 	dialog_field_value,
 	dialog_title,
 	fill_form_field,
@@ -28,7 +29,7 @@ RECEIVE = "/api/method/my_api_app.api.inbound.receive"
 def test_set_up_a_source_generate_its_secret_once_and_receive(desk_page, make_desk_user, admin):
 	email, password = make_desk_user(roles=("System Manager",))
 	slug = f"desk-{uuid.uuid4().hex[:8]}"
-	page = desk_page(email, password, path="/app/webhook-source/new")
+	page = desk_page(email, password, path=desk("webhook-source/new"))
 	wait_for_form(page, "Webhook Source")
 	fill_form_field(page, "slug", slug)
 	fill_form_field(page, "scheme", "Standard Webhooks")

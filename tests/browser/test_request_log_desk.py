@@ -6,8 +6,8 @@ from e2e_site import skip_unless_live_site
 
 skip_unless_live_site()
 
-from conftest import Site
-from frappe_desk import wait_for_form
+from conftest import Site, password_session
+from frappe_desk import desk, wait_for_form
 from playwright.sync_api import expect
 from test_request_log_http import records, set_logging
 
@@ -19,8 +19,7 @@ def test_the_api_key_form_shows_its_usage(desk_page, make_desk_user, admin):
 	set_logging(admin, True)
 	try:
 		email, password = make_desk_user()
-		owner = Site()  # the user's own session over REST (Desk's frappe.call ignores a 201)
-		owner.request("POST", "/api/method/login", json={"usr": email, "pwd": password}).raise_for_status()
+		owner = password_session(email, password)  # over REST (Desk's frappe.call ignores a 201)
 		created = owner.method(
 			"POST", "my_api_app.api.keys.create_key", json={"label": "usage", "scopes": ["*"]}
 		)
@@ -35,7 +34,7 @@ def test_the_api_key_form_shows_its_usage(desk_page, make_desk_user, admin):
 		assert bad.status_code == 400
 		assert len(records(admin, prefix)) == 4
 
-		page = desk_page(email, password, path=f"/app/api-key/{key['name']}")
+		page = desk_page(email, password, path=desk(f"api-key/{key['name']}"))
 		wait_for_form(page, "API Key")
 		usage = page.locator(".api-key-usage")
 		expect(usage).to_be_visible()

@@ -17,7 +17,8 @@ from e2e_site import skip_unless_live_site, wait_for
 skip_unless_live_site()
 
 import standardwebhooks
-from conftest import Site
+from conftest import Site, password_session
+from frappe_desk import desk
 from playwright.sync_api import Page, expect
 from test_request_log_http import records, set_logging
 
@@ -57,8 +58,7 @@ def test_request_paths_and_calls_show_as_text(desk_page, make_desk_user, admin):
 		guest.request("GET", f"/api/method/{probe(mark + 'p')}", headers={"X-Request-Id": f"{prefix}-1"})
 		guest.request("GET", "/", params={"cmd": probe(mark + "c")}, headers={"X-Request-Id": f"{prefix}-2"})
 		email, password = make_desk_user()
-		owner = Site()
-		owner.request("POST", "/api/method/login", json={"usr": email, "pwd": password}).raise_for_status()
+		owner = password_session(email, password)
 		created = owner.method("POST", "my_api_app.api.keys.create_key", json={"label": "m", "scopes": ["*"]})
 		assert created.status_code == 201, created.text
 		key = created.json()["message"]["data"]
@@ -71,17 +71,17 @@ def test_request_paths_and_calls_show_as_text(desk_page, make_desk_user, admin):
 		set_logging(admin, False)
 
 	manager_email, manager_password = make_desk_user(roles=("System Manager",))
-	page = desk_page(manager_email, manager_password, path="/app/user")
+	page = desk_page(manager_email, manager_password, path=desk("user"))
 	like = f"%5B%22like%22%2C%22{prefix}%25%22%5D"
-	assert_inert(page, f"/app/api-call-log?request_id={like}", mark)
-	assert_inert(page, f"/app/api-call-log/view/report?request_id={like}", mark)
+	assert_inert(page, desk(f"api-call-log?request_id={like}"), mark)
+	assert_inert(page, desk(f"api-call-log/view/report?request_id={like}"), mark)
 	for record in logged:
-		assert_inert(page, f"/app/api-call-log/{record['name']}", mark)
-	assert_inert(page, f"/app/api-key/{key['name']}", mark + "k")  # its usage: top paths, last request
-	assert_inert(page, "/app/query-report/API Key Usage", mark, shown=False)
+		assert_inert(page, desk(f"api-call-log/{record['name']}"), mark)
+	assert_inert(page, desk(f"api-key/{key['name']}"), mark + "k")  # its usage: top paths, last request
+	assert_inert(page, desk("query-report/API Key Usage"), mark, shown=False)
 
-	owner_page = desk_page(email, password, path="/app/user")
-	assert_inert(owner_page, f"/app/api-key/{key['name']}", mark + "k")
+	owner_page = desk_page(email, password, path=desk("user"))
+	assert_inert(owner_page, desk(f"api-key/{key['name']}"), mark + "k")
 
 
 def test_a_jobs_error_result_and_progress_show_as_text(desk_page, make_desk_user, admin, member, rq_workers):
@@ -100,11 +100,11 @@ def test_a_jobs_error_result_and_progress_show_as_text(desk_page, make_desk_user
 	for job in jobs:
 		wait_for(lambda job=job: ended(job), timeout=60)
 	email, password = make_desk_user(roles=("System Manager",))
-	page = desk_page(email, password, path="/app/user")
-	assert_inert(page, "/app/api-job", mark, shown=False)
-	assert_inert(page, "/app/api-job/view/report", mark, shown=False)
+	page = desk_page(email, password, path=desk("user"))
+	assert_inert(page, desk("api-job"), mark, shown=False)
+	assert_inert(page, desk("api-job/view/report"), mark, shown=False)
 	for job in jobs:  # the error; the result (JSON)
-		assert_inert(page, f"/app/api-job/{job}", mark)
+		assert_inert(page, desk(f"api-job/{job}"), mark)
 
 
 def test_an_inbound_event_type_and_headers_show_as_text(desk_page, make_desk_user, admin):
@@ -135,10 +135,10 @@ def test_an_inbound_event_type_and_headers_show_as_text(desk_page, make_desk_use
 		event = response.json()["message"]["data"]["event"]
 
 		email, password = make_desk_user(roles=("System Manager",))
-		page = desk_page(email, password, path="/app/user")
-		assert_inert(page, f"/app/inbound-webhook-event?source={slug}", mark, shown=False)
-		assert_inert(page, f"/app/inbound-webhook-event/view/report?source={slug}", mark, shown=False)
-		assert_inert(page, f"/app/inbound-webhook-event/{event}", mark + "b")
+		page = desk_page(email, password, path=desk("user"))
+		assert_inert(page, desk(f"inbound-webhook-event?source={slug}"), mark, shown=False)
+		assert_inert(page, desk(f"inbound-webhook-event/view/report?source={slug}"), mark, shown=False)
+		assert_inert(page, desk(f"inbound-webhook-event/{event}"), mark + "b")
 	finally:
 		for row in admin.request(
 			"GET", "/api/resource/Inbound Webhook Event", params={"filters": json.dumps({"source": slug})}
@@ -183,10 +183,10 @@ def test_a_receivers_answer_and_a_webhooks_own_header_show_as_text(
 
 		name = wait_for(delivery, timeout=60)
 		email, password = make_desk_user(roles=("System Manager",))
-		page = desk_page(email, password, path="/app/user")
-		assert_inert(page, f"/app/webhook-delivery?webhook={webhook}", mark, shown=False)
-		assert_inert(page, f"/app/webhook-delivery/view/report?webhook={webhook}", mark, shown=False)
-		assert_inert(page, f"/app/webhook-delivery/{name}", mark, shown=False)
+		page = desk_page(email, password, path=desk("user"))
+		assert_inert(page, desk(f"webhook-delivery?webhook={webhook}"), mark, shown=False)
+		assert_inert(page, desk(f"webhook-delivery/view/report?webhook={webhook}"), mark, shown=False)
+		assert_inert(page, desk(f"webhook-delivery/{name}"), mark, shown=False)
 		page.locator('.frappe-control[data-fieldname="attempts"] .grid-row .btn-open-row').first.click()
 		assert_inert(page, None, mark + "r")  # the attempt: the receiver's answer, as text
 	finally:

@@ -8,7 +8,7 @@ from e2e_site import skip_unless_live_site, wait_for
 
 skip_unless_live_site()
 
-from frappe_desk import click_custom_button, wait_for_form
+from frappe_desk import click_custom_button, desk, wait_for_form
 from playwright.sync_api import expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -40,7 +40,7 @@ def test_delivery_log_and_resend(desk_page, make_desk_user, admin, rq_workers):
 		[event_id] = receiver.ids()
 
 		email, password = make_desk_user(roles=("System Manager",))
-		page = desk_page(email, password, path=f"/app/webhook/{webhook}")
+		page = desk_page(email, password, path=desk(f"webhook/{webhook}"))
 		wait_for_form(page, "Webhook")
 		click_custom_button(page, "Delivery Log")
 		row = page.locator(f'.list-row-container a[data-name="{event_id}"]')

@@ -72,11 +72,12 @@ def _hammer(url, key, n, queue):
 
 
 def test_exact_under_concurrency_across_processes(redis_url, redis_client):
+	# fork, as on Linux before Python 3.14 (whose default, forkserver, would import this module anew)
+	context = multiprocessing.get_context("fork")
 	for attempt in range(5):
-		queue = multiprocessing.Queue()
+		queue = context.Queue()
 		procs = [
-			multiprocessing.Process(target=_hammer, args=(redis_url, f"c{attempt}", 25, queue))
-			for _ in range(8)
+			context.Process(target=_hammer, args=(redis_url, f"c{attempt}", 25, queue)) for _ in range(8)
 		]
 		for p in procs:
 			p.start()

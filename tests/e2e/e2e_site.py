@@ -8,6 +8,8 @@ import pytest
 import requests
 
 E2E_ENV = ("MY_API_APP_E2E_URL", "MY_API_APP_E2E_SITE", "MY_API_APP_E2E_ADMIN_PASSWORD")
+# The request log's switch in System Settings (my_api_app.request_log.settings.SETTING).
+LOG_SWITCH = "my_api_app_log_api_requests"
 
 
 def live_site_configured() -> bool:

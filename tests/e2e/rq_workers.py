@@ -6,9 +6,9 @@ The bench directory comes from ``MY_API_APP_E2E_BENCH``; the queue Redis URL fro
 each in its own session, and everything started is stopped by ``stop_all``. Only workers
 started here are ever killed: a worker of someone else is never touched.
 
-RQ records which worker runs a job (``rq:job:<id>`` -> ``worker_name``) and that worker's
-pid (``rq:worker:<name>`` -> ``pid``); the work horse, the forked child that executes the
-job, is found among the worker's children in /proc.
+RQ records which worker runs a job (``rq:job:<id>`` -> ``worker_name``; ``rq_job_id`` gives the
+id) and that worker's pid (``rq:worker:<name>`` -> ``pid``); the work horse, the forked child
+that executes the job, is found among the worker's children in /proc.
 """
 
 import json
@@ -65,6 +65,15 @@ class RQWorkers:
 	def live_pids(self) -> list[int]:
 		"""Pids of the workers started here that are still running."""
 		return [p.pid for p in self.processes if p.poll() is None]
+
+	def rq_job_id(self, site: str, job_id: str) -> str:
+		"""The id RQ holds ``site``'s job ``job_id`` under. Frappe's ``create_job_id`` makes it:
+		``<site>::<id>`` (Frappe 15), or ``<site>||<id>`` with each ``:`` of the id as ``|``
+		(Frappe 16); whichever RQ has is the one."""
+		for candidate in (f"{site}::{job_id}", f"{site}||{job_id.replace(':', '|')}"):
+			if self.redis.exists(f"rq:job:{candidate}"):
+				return candidate
+		raise LookupError(f"RQ has no job {job_id} of {site}")
 
 	def worker_for_job(self, rq_job_id: str, timeout: float = 30) -> JobWorker:
 		"""The worker that is running ``rq_job_id`` (waits until one has picked it up)."""

@@ -158,7 +158,7 @@ def test_status_outlives_rq_forgetting_the_job(member, rq_workers):
 	_, me = member
 	job_id, marker = start(me, "finish")
 	assert poll(me, job_id)["status"] == "finished"
-	rq_key = f"rq:job:{os.environ['MY_API_APP_E2E_SITE']}::{job_id}"
+	rq_key = f"rq:job:{rq_workers.rq_job_id(os.environ['MY_API_APP_E2E_SITE'], job_id)}"
 	assert rq_workers.redis.ttl(rq_key) > 0  # RQ's result TTL would delete it...
 	rq_workers.redis.delete(rq_key)  # ...as it does here
 	data = me.request("GET", f"{STATUS}?job_id={job_id}").json()["message"]["data"]
@@ -173,7 +173,7 @@ def job_on_our_worker(me, rq_workers):
 	for _ in range(10):
 		job_id, _ = start(me, "slow", seconds=60)
 		poll(me, job_id, until=lambda d: d["status"] == "started")
-		worker = rq_workers.worker_for_job(f"{site}::{job_id}")
+		worker = rq_workers.worker_for_job(rq_workers.rq_job_id(site, job_id))
 		if worker.ours:
 			assert worker.horse_pid, "a busy worker has a work horse"
 			return job_id, worker

@@ -12,7 +12,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from e2e_site import Site, skip_unless_live_site
+from e2e_site import LOG_SWITCH, Site, skip_unless_live_site
 
 skip_unless_live_site()
 
@@ -29,14 +29,14 @@ BURST = 120
 
 def set_logging(admin: Site, on: bool) -> None:
 	current = admin.request("GET", SETTINGS).json()["data"]
-	values = {"log_api_requests": int(on)}
+	values = {LOG_SWITCH: int(on)}
 	# A site whose setup wizard never ran has no language or time zone, which a save requires.
 	for name, default in (("language", "en"), ("time_zone", "Asia/Kolkata")):
 		if not current.get(name):
 			values[name] = default
 	response = admin.request("PUT", SETTINGS, json=values)
 	assert response.status_code == 200, response.text
-	assert response.json()["data"]["log_api_requests"] == int(on)
+	assert response.json()["data"][LOG_SWITCH] == int(on)
 
 
 def records(admin: Site, prefix: str) -> list[dict]:

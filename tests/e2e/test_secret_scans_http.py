@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from e2e_site import Site, skip_unless_live_site
+from e2e_site import LOG_SWITCH, Site, skip_unless_live_site, wait_for
 
 skip_unless_live_site()
 
@@ -47,9 +47,10 @@ def bench() -> Path:
 	return Path(os.environ["MY_API_APP_E2E_BENCH"])
 
 
-def execute(bench: Path, method: str, *args) -> None:
-	"""``bench --site SITE execute method --args [...]`` (it commits)."""
-	subprocess.run(
+def execute(bench: Path, method: str, *args) -> str:
+	"""``bench --site SITE execute method --args [...]`` (it commits); what it printed: the
+	method's answer as JSON."""
+	return subprocess.run(
 		[
 			str(bench / "env" / "bin" / "python"),
 			"-m",
@@ -65,7 +66,15 @@ def execute(bench: Path, method: str, *args) -> None:
 		cwd=bench / "sites",
 		check=True,
 		capture_output=True,
-	)
+		text=True,
+	).stdout
+
+
+@pytest.fixture(scope="module")
+def masked(bench) -> dict[str, str]:
+	"""How the site's Error Log prints a Secret held in a field, and a tuple of one (the traceback
+	library Frappe ships prints objects its own way: ``my_api_app.tests.logged_values``)."""
+	return json.loads(execute(bench, "my_api_app.tests.logged_values.masked_forms").splitlines()[-1])
 
 
 @contextmanager
@@ -92,7 +101,7 @@ def site_config(bench: Path, **values):
 
 def set_logging(admin: Site, on: bool) -> None:
 	current = admin.request("GET", SETTINGS).json()["data"]
-	values = {"log_api_requests": int(on)}
+	values = {LOG_SWITCH: int(on)}
 	for name, default in (("language", "en"), ("time_zone", "Asia/Kolkata")):  # a save needs them
 		if not current.get(name):
 			values[name] = default
@@ -195,7 +204,7 @@ def new_error_logs(admin: Site, bench: Path, before: set[str], path: str) -> lis
 	]
 
 
-def test_authentication_and_rate_limiting_failing_mid_request(admin, member, bench, planted):
+def test_authentication_and_rate_limiting_failing_mid_request(admin, member, bench, planted, masked):
 	key, request_ids = planted["key"], []
 	before = error_log_names(admin)
 	# A roll invalidates the cached record: the next request loads it, from a table that is gone.
@@ -212,20 +221,28 @@ def test_authentication_and_rate_limiting_failing_mid_request(admin, member, ben
 		)
 		assert response.status_code == 500, response.text
 	[log] = new_error_logs(admin, bench, before, "api_keys/authentication.py")
-	assert "secret=Secret('********')" in log["error"]
+	assert f"secret={masked['secret']}" in log["error"]
 
 	with site_config(
 		bench, my_api_app_rate_limit_redis="redis://127.0.0.1:9/0", my_api_app_rate_limit_fail_closed=1
 	):
-		response = with_id(member[1], "GET", LIMITED, request_ids)
-		assert response.status_code == 503, response.text
+		# Frappe 16 keeps a site's config in each web worker for up to a minute: asked until the
+		# answering worker has the new one (until then the limiter counts in the site's Redis)
+		statuses = []
+
+		def refused() -> bool:
+			statuses.append(with_id(member[1], "GET", LIMITED, request_ids).status_code)
+			return statuses[-1] == 503
+
+		wait_for(refused, timeout=90, every=2)
+		assert set(statuses[:-1]) <= {200, 429}, statuses
 	assert new_error_logs(admin, bench, before, "rate_limits/enforcement.py") == []
 	assert_nothing_leaked(
 		admin, bench, {**planted["needles"], "rolled API key secret": rolled_secret}, request_ids
 	)
 
 
-def test_inbound_delivery_failing_after_verification(admin, bench, planted):
+def test_inbound_delivery_failing_after_verification(admin, bench, planted, masked):
 	slug, secret, cookie, request_ids = f"e2e-scan-{uuid.uuid4().hex[:8]}", new_secret(), uuid.uuid4().hex, []
 	body = {"slug": slug, "scheme": "Standard Webhooks", "handler": HANDLER, "queue": "short"}
 	response = admin.request(
@@ -248,7 +265,7 @@ def test_inbound_delivery_failing_after_verification(admin, bench, planted):
 		response = deliver()
 	assert response.status_code == 500, response.text
 	[log] = new_error_logs(admin, bench, before, "inbound_webhooks/receiver.py")
-	assert "secrets=(Secret('********'),)" in log["error"] and "secret_headers = ********" in log["error"]
+	assert f"secrets={masked['secrets']}" in log["error"] and "secret_headers = ********" in log["error"]
 	try:
 		assert_nothing_leaked(
 			admin,
@@ -262,7 +279,7 @@ def test_inbound_delivery_failing_after_verification(admin, bench, planted):
 		admin.request("DELETE", f"/api/resource/Webhook Source/{slug}")
 
 
-def test_jwt_verification_failing_mid_request(admin, member, bench, planted):
+def test_jwt_verification_failing_mid_request(admin, member, bench, planted, masked):
 	request_ids = []
 	# Revoking another token invalidates the cached revoked ids: the next check loads them.
 	other = Site(auth=planted["key"]["authorization"]).method(
@@ -276,5 +293,5 @@ def test_jwt_verification_failing_mid_request(admin, member, bench, planted):
 		response = with_id(Site(auth=f"Bearer {planted['token']}"), "GET", WHOAMI, request_ids)
 	assert response.status_code == 500, response.text
 	[log] = new_error_logs(admin, bench, before, "api_keys/tokens.py")
-	assert "BearerToken(token=Secret('********'))" in log["error"]
+	assert f"BearerToken(token={masked['secret']})" in log["error"]
 	assert_nothing_leaked(admin, bench, planted["needles"], request_ids)

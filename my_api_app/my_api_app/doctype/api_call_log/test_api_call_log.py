@@ -2,8 +2,8 @@
 # See license.txt
 
 # import frappe
-from frappe.tests.utils import FrappeTestCase
+from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 
 
-class TestAPICallLog(FrappeTestCase):
+class TestAPICallLog(IntegrationTestCase):
 	pass

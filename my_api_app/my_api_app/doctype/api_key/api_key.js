@@ -40,6 +40,8 @@ function call_key_endpoint(method, args) {
 			method: `my_api_app.api.keys.${method}`,
 			args: args,
 			freeze: true,
+			// answered by the password prompt below, not by Frappe's message (which would cover it)
+			error_handlers: { ReauthenticationRequired: () => {} },
 		});
 	return call().catch((error) => {
 		if (error?.responseJSON?.error?.type !== "reauthentication_required") {
@@ -107,7 +109,7 @@ function scope_text(row) {
 	return row.scope || "";
 }
 
-// Usage from the request log (System Settings > Log API Requests): 24 hours and 30 days.
+// Usage from the request log (System Settings > Log API Requests in API Call Log): 24 hours and 30 days.
 function show_usage(frm) {
 	frappe
 		.call({ method: "my_api_app.api.usage.key_usage", args: { api_key: frm.doc.name }, type: "GET" })
@@ -139,7 +141,7 @@ function show_usage(frm) {
 				? __("Logged requests appear within a minute; kept {0} days (Log Settings).", [
 						usage.retention_days,
 				  ])
-				: __("Request logging is off (System Settings > Log API Requests).");
+				: __("Request logging is off (System Settings > Log API Requests in API Call Log).");
 			const html = `<div class="api-key-usage">
 				<table class="table table-sm table-bordered"><thead><tr><th></th><th>${__("Requests")}</th>
 				<th>${__("Errors")}</th><th>p50</th><th>p95</th></tr></thead><tbody>${windows}</tbody></table>

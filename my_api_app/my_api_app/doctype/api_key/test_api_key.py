@@ -1,8 +1,8 @@
 # Copyright (c) 2026, my_api_app developers and Contributors
 # See license.txt
 
-from frappe.tests.utils import FrappeTestCase
+from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 
 
-class TestAPIKey(FrappeTestCase):
+class TestAPIKey(IntegrationTestCase):
 	pass
