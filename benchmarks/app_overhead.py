@@ -4,7 +4,7 @@
 Every request to a site with the app runs its hooks: the resolver (what the request runs), the
 request id, the brute-force guard's check, this app's authentication, the rate-limit hook and
 the request log. A guest ping costs none of them a Redis round trip: the rules and the log
-switch are the process's own copies (core.local_copies). The two sites are served by one
+switch are the process's own copies (shared.rules.local_copies). The two sites are served by one
 gunicorn (chosen by the Host header), so both share the same workers and the same machine
 drift; the sends alternate in rounds (A B A B …).
 Goal: with-app / without-app >= 0.97.

@@ -2,7 +2,7 @@
 
 A key scoped to ``doctype:ToDo:read`` is checked before Frappe runs anything: the route is
 resolved, the DocType's meta read and every argument (``fields``, ``filters``, ``order_by``)
-parsed into the closed grammar (``core.closed_world``). A ``*`` key skips all that. Both read
+parsed into the closed grammar (``shared.rules.closed_world``). A ``*`` key skips all that. Both read
 the same rows of the same user, in alternating rounds on one gunicorn. Target: scoped / ``*``
 >= 0.97 (median of the per-round ratios; the server CPU per request is printed too).
 

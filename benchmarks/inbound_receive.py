@@ -45,7 +45,7 @@ def main() -> None:
 	admin = admin_session()
 	slug = f"bench-{uuid.uuid4().hex[:8]}"
 	source = {"slug": slug, "scheme": "Standard Webhooks", "queue": "short"}
-	source["handler"] = "my_api_app.tests.inbound_handlers.discard"
+	source["handler"] = "my_api_app.inbound_webhooks.tests.handlers.discard"
 	admin.post(f"{URL}/api/resource/Webhook Source", json=source).raise_for_status()
 	try:
 		response = admin.post(

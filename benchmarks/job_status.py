@@ -26,7 +26,7 @@ from datetime import datetime
 
 from common import SITE, URL, admin_session, compare, new_user_token, session
 
-START = f"{URL}/api/method/my_api_app.tests.job_endpoints.start_test_job"
+START = f"{URL}/api/method/my_api_app.jobs.tests.job_endpoints.start_test_job"
 STATUS = f"{URL}/api/method/my_api_app.api.jobs.status"
 CANCEL = f"{URL}/api/method/my_api_app.api.jobs.cancel"
 QUEUE = os.environ.get("BENCH_JOB_QUEUE", "long")

@@ -31,9 +31,8 @@ from common import SITE, URL, admin_session
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-from rq_workers import RQWorkers
-
-from my_api_app.tests.webhook_receiver import Receiver
+from my_api_app.jobs.rq_workers import RQWorkers
+from my_api_app.webhooks.local_receiver import Receiver
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "200"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))

@@ -20,7 +20,7 @@ from frappe.auth import CookieManager, LoginManager
 from frappe.sessions import delete_session
 
 from my_api_app.api_keys import reauthentication
-from my_api_app.testing import api_request
+from my_api_app.shared.in_process import api_request
 
 BODY_METHODS = ("POST", "PUT", "PATCH")
 

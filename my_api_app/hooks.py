@@ -9,7 +9,7 @@ app_email = "developers@my-api-app.invalid"
 app_license = "mit"
 
 after_install = [
-	"my_api_app.install.after_install",
+	"my_api_app.rate_limits.install.after_install",
 	"my_api_app.webhooks.custom_fields.install",
 	"my_api_app.request_log.settings.ensure_setting",
 ]
@@ -48,8 +48,8 @@ permission_query_conditions = {
 # Frappe 15's get_count and toggle_like check nothing (Frappe 16's get_count checks permissions,
 # not what its filters name): here they check for every DocType.
 override_whitelisted_methods = {
-	"frappe.client.get_count": "my_api_app.app_doctypes.get_count",
-	"frappe.desk.like.toggle_like": "my_api_app.app_doctypes.toggle_like",
+	"frappe.client.get_count": "my_api_app.toolkit.frappe_methods.get_count",
+	"frappe.desk.like.toggle_like": "my_api_app.toolkit.frappe_methods.toggle_like",
 	# a password change that logs out every session also stops the user's access tokens
 	"frappe.core.doctype.user.user.update_password": "my_api_app.api_keys.password_change.update_password",
 }
@@ -58,13 +58,13 @@ override_whitelisted_methods = {
 doc_events = {
 	# The app's DocTypes (app_doctypes) are never shared or imported, and their documents are
 	# followed by (mailed the changes of) or assigned to (Frappe would share) only readers.
-	"DocShare": {"validate": "my_api_app.app_doctypes.refuse_share"},
-	"Data Import": {"validate": "my_api_app.app_doctypes.refuse_import"},
-	"Document Follow": {"validate": "my_api_app.app_doctypes.refuse_unreadable_reference"},
-	"ToDo": {"validate": "my_api_app.app_doctypes.refuse_unreadable_reference"},
+	"DocShare": {"validate": "my_api_app.shared.app_doctypes.refuse_share"},
+	"Data Import": {"validate": "my_api_app.shared.app_doctypes.refuse_import"},
+	"Document Follow": {"validate": "my_api_app.shared.app_doctypes.refuse_unreadable_reference"},
+	"ToDo": {"validate": "my_api_app.shared.app_doctypes.refuse_unreadable_reference"},
 	# A saved document's rows are its own (app_doctypes: Frappe updates rows by name alone).
 	**{
-		doctype: {"before_validate": "my_api_app.app_doctypes.keep_rows_with_their_parent"}
+		doctype: {"before_validate": "my_api_app.shared.app_doctypes.keep_rows_with_their_parent"}
 		for doctype in ("API Key", "Webhook Source", "Webhook Delivery")
 	},
 	# The request log's switch is cached; a change is seen from the next request after commit.
@@ -130,8 +130,8 @@ scheduler_events = {
 # Rate-limit buckets and failed-authentication counts must survive it too, or any caller who
 # can trigger a cache clear (any rename does) resets its own limits: the app's, and Frappe's
 # own login lockout (LoginAttemptTracker), @rate_limit counters and request-time budget.
-# ...and every process drops its copies of committed values (toolkit.committed_cache).
-clear_cache = ["my_api_app.toolkit.committed_cache.forget_all"]
+# ...and every process drops its copies of committed values (shared.committed_cache).
+clear_cache = ["my_api_app.shared.committed_cache.forget_all"]
 persistent_cache_keys = [
 	"my_api_app:request_log*",
 	# a session's password confirmation (minutes long): creating a user clears the whole cache

@@ -10,11 +10,11 @@ steps run from one ``before_request`` and one ``after_request`` hook, in this or
 
 before_request
   1. the request log notes the start time;
-  2. the toolkit: what the request runs (``core.dispatch``), its request id and endpoint;
+  2. the toolkit: what the request runs (``shared.rules.dispatch``), its request id and endpoint;
      a JSON body nested too deep is refused;
   3. the brute-force guard refuses a password login past its limits;
   4. this app's credentials (API keys, JWTs; anything else is left to Frappe's validate_auth),
-     and the closed world: what a scoped credential may run (``core.closed_world``);
+     and the closed world: what a scoped credential may run (``shared.rules.closed_world``);
   5. the inbound receiver drops a ``cmd`` on its own path.
 after_authentication (Frappe's auth_hooks: the user is set, whatever the credential)
   1. a DocType the call names that does not exist is a 404;
@@ -28,12 +28,12 @@ after_request
 
 import inspect
 
-from my_api_app.api_keys import authentication, brute_force
-from my_api_app.core.errors import ApiError
+from my_api_app.api_keys import authentication
 from my_api_app.inbound_webhooks import receiver
-from my_api_app.rate_limits import enforcement
+from my_api_app.rate_limits import brute_force, enforcement
 from my_api_app.request_log import capture
-from my_api_app.toolkit import error_response, request_context, request_hooks
+from my_api_app.shared import error_response, request_context, request_hooks
+from my_api_app.shared.rules.errors import ApiError
 
 
 def before_request() -> None:

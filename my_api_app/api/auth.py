@@ -7,8 +7,8 @@ import frappe
 from pydantic import BaseModel, Field
 
 from my_api_app.api_keys import permissions, principal, reauthentication, store, tokens
-from my_api_app.core.jwt_tokens import MAX_TOKEN_LENGTH, TOKEN_PATTERN
-from my_api_app.core.scopes import ScopeText, covers
+from my_api_app.api_keys.rules.jwt_tokens import MAX_TOKEN_LENGTH, TOKEN_PATTERN
+from my_api_app.shared.rules.scopes import ScopeText, covers
 from my_api_app.toolkit import Forbidden, NotFound, Unauthenticated, endpoint
 
 Jti = Annotated[str, Field(description="The token's id (its `jti` claim).")]

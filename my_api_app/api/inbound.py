@@ -8,10 +8,11 @@ from typing import Annotated, Literal
 import frappe
 from pydantic import BaseModel, Field
 
-from my_api_app.core.errors import MethodNotAllowed
-from my_api_app.core.webhook_signing import new_secret
 from my_api_app.inbound_webhooks import processing, receiver
-from my_api_app.toolkit import endpoint, error_response
+from my_api_app.shared import error_response
+from my_api_app.shared.rules.errors import MethodNotAllowed
+from my_api_app.shared.rules.webhook_signing import new_secret
+from my_api_app.toolkit import endpoint
 
 RECEIVE = "my_api_app.api.inbound.receive"
 _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]

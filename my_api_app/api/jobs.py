@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 from frappe.utils import now_datetime
 from pydantic import BaseModel, Field, JsonValue
 
-from my_api_app.core import jobs as rules
 from my_api_app.jobs import records
+from my_api_app.jobs.rules import states as rules
+from my_api_app.shared.request_context import add_response_headers
 from my_api_app.toolkit import endpoint
-from my_api_app.toolkit.request_context import add_response_headers
 from my_api_app.toolkit.response_types import SiteDateTime
 
 JobId = Annotated[str, Field(min_length=1, max_length=140)]

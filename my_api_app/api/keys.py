@@ -14,10 +14,10 @@ from frappe.utils import get_system_timezone, now_datetime
 from pydantic import BaseModel, Field
 
 from my_api_app.api_keys import permissions, reauthentication
-from my_api_app.core import scopes as scope_rules
-from my_api_app.core.api_key_format import KeyId
-from my_api_app.core.client_ip import NetworkText
-from my_api_app.my_api_app.doctype.api_key.api_key import issue_secret
+from my_api_app.api_keys.doctype.api_key.api_key import issue_secret
+from my_api_app.shared.rules import scopes as scope_rules
+from my_api_app.shared.rules.api_key_format import KeyId
+from my_api_app.shared.rules.client_ip import NetworkText
 from my_api_app.toolkit import Conflict, NotFound, endpoint
 from my_api_app.toolkit.response_types import SiteDateTime
 

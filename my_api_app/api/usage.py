@@ -6,8 +6,8 @@ import frappe
 from pydantic import BaseModel, Field
 
 from my_api_app.api_keys import permissions
-from my_api_app.core.api_key_format import KeyId
 from my_api_app.request_log import usage
+from my_api_app.shared.rules.api_key_format import KeyId
 from my_api_app.toolkit import endpoint
 from my_api_app.toolkit.response_types import SiteDateTime
 

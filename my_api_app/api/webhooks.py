@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 
 from my_api_app.toolkit import Conflict, NotFound, endpoint
 from my_api_app.toolkit.response_types import SiteDateTime
-from my_api_app.webhooks import config, replay
+from my_api_app.webhooks import config
+from my_api_app.webhooks import resend as replay
 
 WEBHOOK_WRITE = [("Webhook", "write", "webhook")]
 

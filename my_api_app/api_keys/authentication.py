@@ -12,7 +12,7 @@ Failures raise an ``ApiError``, which the request flow answers with the structur
 path (``error_response.refuse``). All 401 cases say the same thing and do the same hashing work.
 
 The header value never sits in a variable here, and the parsed credentials hold the secret or
-token as a ``core.secret.Secret``: a 500 while they are in a frame (a database or Redis
+token as a ``shared.rules.secret.Secret``: a 500 while they are in a frame (a database or Redis
 failure loading the key) writes ``********`` for them into the Error Log.
 """
 
@@ -21,11 +21,11 @@ from frappe.utils import now_datetime
 
 from my_api_app.api_keys import store, tokens
 from my_api_app.api_keys.principal import Principal, missing_scope_error
-from my_api_app.core import api_key_format, client_ip, closed_world
-from my_api_app.core.api_key_format import ApiKeyCredentials, BearerToken
-from my_api_app.core.errors import Forbidden, Unauthenticated
-from my_api_app.core.scopes import ScopeSet
-from my_api_app.toolkit import request_context
+from my_api_app.shared import request_context
+from my_api_app.shared.rules import api_key_format, client_ip, closed_world
+from my_api_app.shared.rules.api_key_format import ApiKeyCredentials, BearerToken
+from my_api_app.shared.rules.errors import Forbidden, Unauthenticated
+from my_api_app.shared.rules.scopes import ScopeSet
 
 INVALID_CREDENTIALS = "The credentials are not valid: unknown, wrong, expired or revoked."
 # Scope-free for a key: exchanging it for a token carries no more than the key's own scopes.
@@ -87,7 +87,7 @@ def _check_address(principal: Principal, address: str | None) -> None:
 
 
 def _check_scope(principal: Principal, state: request_context.ApiRequest) -> None:
-	"""The closed world (``core.closed_world``): only what the request is proven to reach
+	"""The closed world (``shared.rules.closed_world``): only what the request is proven to reach
 	(``ApiRequest.reach``) inside the credential's scopes runs, whatever the path or spelling."""
 	if principal.scopes.is_full:
 		return

@@ -1,5 +1,5 @@
 """Expiry notices (scheduler, daily): a key's owner gets a Notification Log 14 and 3 days before
-the key expires, once each (``core.key_expiry``). Frappe sends it as an email too when the owner
+the key expires, once each (``api_keys.rules.key_expiry``). Frappe sends it as an email too when the owner
 has email notifications on and the site an outgoing email account."""
 
 from datetime import timedelta
@@ -7,7 +7,7 @@ from datetime import timedelta
 import frappe
 from frappe.utils import escape_html, format_datetime, get_datetime, now_datetime
 
-from my_api_app.core.key_expiry import NOTICE_DAYS, notice_due
+from my_api_app.api_keys.rules.key_expiry import NOTICE_DAYS, notice_due
 
 
 def send_expiry_notices() -> None:

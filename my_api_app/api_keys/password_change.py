@@ -17,8 +17,8 @@ from frappe.utils import cint
 from pydantic import Field
 
 from my_api_app.api_keys import tokens
-from my_api_app.toolkit import frappe_compat
-from my_api_app.toolkit.endpoint import endpoint
+from my_api_app.shared import frappe_compat
+from my_api_app.toolkit.decorator import endpoint
 
 Text = Annotated[str, Field(max_length=512)]
 

@@ -13,9 +13,9 @@ or an assignment would otherwise widen a scoped credential or open someone else'
 import frappe
 
 from my_api_app.api_keys import principal
-from my_api_app.core.errors import NotFound
-from my_api_app.core.scopes import access_for_ptype
-from my_api_app.toolkit import frappe_compat
+from my_api_app.shared import frappe_compat
+from my_api_app.shared.rules.errors import NotFound
+from my_api_app.shared.rules.scopes import access_for_ptype
 
 
 def is_key_admin(user: str | None = None) -> bool:

@@ -11,11 +11,11 @@ from datetime import datetime
 
 import frappe
 
-from my_api_app.core import grants
-from my_api_app.core.client_ip import Network
-from my_api_app.core.errors import Forbidden, MissingScope
-from my_api_app.core.scopes import ScopeSet
-from my_api_app.toolkit import request_context
+from my_api_app.api_keys.rules import grants
+from my_api_app.shared import request_context
+from my_api_app.shared.rules.client_ip import Network
+from my_api_app.shared.rules.errors import Forbidden, MissingScope
+from my_api_app.shared.rules.scopes import ScopeSet
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def check_can_grant(
 	scopes: tuple[str, ...], expires_at: datetime | None, networks: Iterable[Network]
 ) -> None:
 	"""A caller authenticated by a key or token may only create or change a key within itself
-	(``core.grants``): scopes it holds (403 ``missing_scope``), an expiry (None: never) no later
+	(``api_keys.rules.grants``): scopes it holds (403 ``missing_scope``), an expiry (None: never) no later
 	than its own end and allowed IP ranges within its own (403 otherwise)."""
 	caller = current()
 	if caller is None:

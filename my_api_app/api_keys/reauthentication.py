@@ -13,9 +13,9 @@ import time
 
 import frappe
 
-from my_api_app.api_keys import brute_force
-from my_api_app.core.errors import Forbidden, RateLimited, Unauthenticated
-from my_api_app.toolkit import frappe_compat, request_context
+from my_api_app.rate_limits import brute_force
+from my_api_app.shared import frappe_compat, request_context
+from my_api_app.shared.rules.errors import Forbidden, RateLimited, Unauthenticated
 
 RECENT_SECONDS = 5 * 60
 KEY_PREFIX = "my_api_app:recent_password:"

@@ -2,7 +2,7 @@
 
 A request authenticated by an API key reads the key's record from the site cache. The record
 is invalidated once any change to the key commits (revoke, roll, edit, delete), so a
-revocation takes effect on the very next request (``toolkit.committed_cache``). Unknown key
+revocation takes effect on the very next request (``shared.committed_cache``). Unknown key
 ids are cached as absent too, so guessing keys does not reach the database on every attempt.
 
 The secret hashes are encrypted in ``__Auth`` (Password fields). The cached record holds their
@@ -22,9 +22,9 @@ from frappe.utils import get_datetime, now_datetime
 from frappe.utils.password import decrypt, encrypt, get_decrypted_password
 from redis.exceptions import ResponseError
 
-from my_api_app.core import api_key_format, client_ip
-from my_api_app.core.scopes import ScopeError, parse_scope
-from my_api_app.toolkit import committed_cache
+from my_api_app.shared import committed_cache
+from my_api_app.shared.rules import api_key_format, client_ip
+from my_api_app.shared.rules.scopes import ScopeError, parse_scope
 
 # The record's shape is in the name: processes of an older release (during an upgrade) never
 # read a record with fields they do not know, nor this release one without those it needs.

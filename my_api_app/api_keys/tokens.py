@@ -22,11 +22,11 @@ from jwt.algorithms import OKPAlgorithm
 
 from my_api_app.api_keys import store
 from my_api_app.api_keys.principal import Principal
-from my_api_app.core import jwt_tokens
-from my_api_app.core.errors import Unauthenticated
-from my_api_app.core.scopes import ScopeError, ScopeSet, covers
-from my_api_app.core.secret import Secret
-from my_api_app.toolkit import committed_cache
+from my_api_app.api_keys.rules import jwt_tokens
+from my_api_app.shared import committed_cache
+from my_api_app.shared.rules.errors import Unauthenticated
+from my_api_app.shared.rules.scopes import ScopeError, ScopeSet, covers
+from my_api_app.shared.rules.secret import Secret
 
 DEFAULT_LIFETIME = 15 * 60
 MIN_LIFETIME = 60
@@ -163,7 +163,7 @@ def decode(token: str) -> jwt_tokens.TokenClaims:
 def verify(token: str) -> Principal:
 	"""The principal of a Bearer token: valid signature and times, not revoked, and its API
 	key still usable; its scopes are those of the token that the key still covers (the rule
-	issuing used, ``core.scopes.covers``), so a narrowed token grants exactly what it names and
+	issuing used, ``shared.rules.scopes.covers``), so a narrowed token grants exactly what it names and
 	never more than the key holds at this request."""
 	claims = decode(token)
 	record = store.get(claims.api_key)

@@ -13,10 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from my_api_app.api.jobs import JobId, JobStatus, status_answer
 from my_api_app.api_keys import principal
-from my_api_app.core.csv_export import CsvWriter
-from my_api_app.core.jobs import FINISHED, JobAccepted
 from my_api_app.examples import EXAMPLES
+from my_api_app.examples.csv_export import CsvWriter
 from my_api_app.jobs import current_job_id, records, report_progress, start_job
+from my_api_app.jobs.rules.states import FINISHED, JobAccepted
 from my_api_app.toolkit import endpoint
 
 EXPORT_METHOD = "my_api_app.examples.exports.run_export"

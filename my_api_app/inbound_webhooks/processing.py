@@ -13,8 +13,8 @@ the handler's outside effects (an email, an HTTP call) and before the commit lea
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
-from my_api_app.core import inbound_webhooks
 from my_api_app.inbound_webhooks import sources
+from my_api_app.inbound_webhooks.rules import verification as inbound_webhooks
 
 EVENT = "Inbound Webhook Event"
 PROCESS = "my_api_app.inbound_webhooks.processing.process_event"

@@ -14,12 +14,14 @@ import json
 import frappe
 from frappe.utils import cint, now_datetime
 
-from my_api_app.core import dispatch, inbound_webhooks
-from my_api_app.core.errors import ApiError, NotFound, Unauthenticated
-from my_api_app.core.inert_text import inert
-from my_api_app.core.webhook_signing import redact_headers
-from my_api_app.inbound_webhooks import processing, replay, sources
-from my_api_app.toolkit import error_response, request_context
+from my_api_app.inbound_webhooks import duplicates as replay
+from my_api_app.inbound_webhooks import processing, sources
+from my_api_app.inbound_webhooks.rules import verification as inbound_webhooks
+from my_api_app.shared import error_response, request_context
+from my_api_app.shared.rules import dispatch
+from my_api_app.shared.rules.errors import ApiError, NotFound, Unauthenticated
+from my_api_app.shared.rules.inert_text import inert
+from my_api_app.shared.rules.webhook_signing import redact_headers
 
 EVENT = "Inbound Webhook Event"
 DEFAULT_MAX_BODY = 1024 * 1024  # site config my_api_app_inbound_max_body overrides it

@@ -3,10 +3,10 @@
 Secrets are Password fields of the ``Webhook Source Secret`` rows, encrypted in ``__Auth``
 with the site's encryption key as Frappe stores every password. The receiver needs every
 enabled source's configuration and its secrets' *ciphertexts* on each delivery, so they are
-cached together in one committed-cache entry (``toolkit.committed_cache``: invalidated after a
+cached together in one committed-cache entry (``shared.committed_cache``: invalidated after a
 source's change commits, loaded with locking reads): a delivery reads no table before its
 signature is checked, and neither does a flood of forged ones. Secrets are decrypted per
-request, for the source named only, into ``core.secret.Secret``s (which never print: a failed
+request, for the source named only, into ``shared.rules.secret.Secret``s (which never print: a failed
 delivery's Error Log shows ``********``); a plaintext secret is never cached or stored elsewhere.
 """
 
@@ -18,9 +18,9 @@ import frappe
 from frappe.utils import now_datetime
 from frappe.utils.password import decrypt, get_decrypted_password, remove_encrypted_password
 
-from my_api_app.core.secret import Secret
-from my_api_app.core.webhook_signing import DEFAULT_TOLERANCE
-from my_api_app.toolkit import committed_cache
+from my_api_app.shared import committed_cache
+from my_api_app.shared.rules.secret import Secret
+from my_api_app.shared.rules.webhook_signing import DEFAULT_TOLERANCE
 
 SOURCE = "Webhook Source"
 SECRET = "Webhook Source Secret"
@@ -36,7 +36,7 @@ class Source:
 	tolerance: int
 	handler: str
 	queue: str
-	secrets: tuple[Secret, ...]  # decrypted; a Secret never prints (core.secret)
+	secrets: tuple[Secret, ...]  # decrypted; a Secret never prints (shared.rules.secret)
 
 
 def load(name: str) -> Source | None:

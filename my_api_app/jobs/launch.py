@@ -3,9 +3,9 @@
 import frappe
 from frappe.utils.background_jobs import get_queues_timeout
 
-from my_api_app.core import jobs as rules
-from my_api_app.core.errors import Conflict, FieldError, InvalidInput
-from my_api_app.toolkit import request_context
+from my_api_app.jobs.rules import states as rules
+from my_api_app.shared import request_context
+from my_api_app.shared.rules.errors import Conflict, FieldError, InvalidInput
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 STATUS_PATH = "/api/method/my_api_app.api.jobs.status"

@@ -11,11 +11,11 @@ from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import JobStatus
 
-from my_api_app.core import jobs as rules
-from my_api_app.core.errors import Conflict, NotFound
 from my_api_app.jobs import sweep
 from my_api_app.jobs.launch import status_url
+from my_api_app.jobs.rules import states as rules
 from my_api_app.jobs.runner import REALTIME_EVENT
+from my_api_app.shared.rules.errors import Conflict, NotFound
 
 FIELDS = [
 	"name",

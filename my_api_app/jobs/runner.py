@@ -11,7 +11,7 @@ import frappe
 from frappe.database import get_db
 from frappe.utils import now_datetime
 
-from my_api_app.core import jobs as rules
+from my_api_app.jobs.rules import states as rules
 
 REALTIME_EVENT = "api_job"
 

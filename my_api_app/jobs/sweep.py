@@ -15,7 +15,7 @@ from frappe.utils import add_to_date, now_datetime
 from frappe.utils.background_jobs import get_job, get_redis_conn
 from rq.job import JobStatus
 
-from my_api_app.core import jobs as rules
+from my_api_app.jobs.rules import states as rules
 
 # A queued record whose RQ job is missing this long after its creation was never enqueued
 # (the enqueue runs after the request commits) or was dropped from Redis.

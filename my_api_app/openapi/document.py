@@ -1,15 +1,15 @@
 """The site's OpenAPI document: collected from every installed app, cached in Redis.
 
-Endpoints register themselves when their module is imported (``toolkit.registry``), so the
+Endpoints register themselves when their module is imported (``shared.endpoints``), so the
 modules of the site's apps that declare ``@endpoint``s are imported first, as Frappe would on
 their first call. The document is built once per site and kept in the site's Redis cache with
 its ETag until the next migrate (``after_migrate``) or ``bench clear-cache``.
 
 Outbound webhook event types come from the ``api_webhook_events`` hook: dotted paths of
-functions returning a list of ``core.openapi.WebhookEvent``.
+functions returning a list of ``openapi.rules.schema.WebhookEvent``.
 
 The document describes the code's contract and nothing of the site's deployment: its
-``info.version`` is a digest of the contract (``core.openapi.contract_version``), not the
+``info.version`` is a digest of the contract (``openapi.rules.schema.contract_version``), not the
 apps' versions. Webhook event types are the site's configuration (they name the DocTypes
 behind them), so they are in the ``full`` document only, served to callers who may read
 Webhooks; everyone else, guests included, gets the ``public`` one, whose ``webhooks`` is empty.
@@ -24,10 +24,10 @@ import sys
 
 import frappe
 
-from my_api_app.core.endpoint_spec import EndpointSpec
-from my_api_app.core.openapi import DocumentInfo, WebhookEvent, build_document
-from my_api_app.toolkit.endpoint import enabled
-from my_api_app.toolkit.registry import ENDPOINTS
+from my_api_app.openapi.rules.schema import DocumentInfo, WebhookEvent, build_document
+from my_api_app.shared.endpoints import ENDPOINTS
+from my_api_app.toolkit.decorator import enabled
+from my_api_app.toolkit.rules.endpoint_spec import EndpointSpec
 
 CACHE_KEY = "my_api_app:openapi:{}"
 PUBLIC = "public"

@@ -12,7 +12,7 @@ set the user, so limits can be keyed on the caller. (Requests whose credentials 
 end in 401 before this runs.)
 
 Every limit that applies (matching Desk rules, or the site default, plus the endpoint's own)
-is checked in one Redis round trip (``core.rate_limit``); the request is admitted only if all
+is checked in one Redis round trip (``rate_limits.rules.gcra``); the request is admitted only if all
 admit it. Every response under a limit carries the RateLimit headers; a refusal is 429 with
 ``Retry-After``. If Redis cannot be reached the request goes on (fail-open, the default), or
 gets 503 when the site config sets ``my_api_app_rate_limit_fail_closed``.
@@ -29,11 +29,11 @@ import frappe
 from redis import Redis
 from redis.exceptions import RedisError
 
-from my_api_app.core import dispatch
-from my_api_app.core.errors import ApiError, RateLimited
-from my_api_app.core.rate_limit import GcraLimiter, admitted, rate_limit_headers
-from my_api_app.rate_limits import rules
-from my_api_app.toolkit import request_context
+from my_api_app.rate_limits import desk_rules as rules
+from my_api_app.rate_limits.rules.gcra import GcraLimiter, admitted, rate_limit_headers
+from my_api_app.shared import request_context
+from my_api_app.shared.rules import dispatch
+from my_api_app.shared.rules.errors import ApiError, RateLimited
 
 KEY_PREFIX = "my_api_app:rl:"
 _limiters: dict[str, GcraLimiter] = {}  # per process, by Redis URL

@@ -4,7 +4,7 @@ Records wait in the site's cache Redis (or ``my_api_app_request_log_redis``, a U
 and are written to API Call Log in batches: by the
 scheduler every minute, and by a flush job enqueued (once, deduplicated) whenever the queue
 grows by ``my_api_app_request_log_flush_threshold`` records (default 5000: each job costs a
-worker process start). See ``core.request_log_buffer`` for why a burst or a dead flush loses
+worker process start). See ``request_log.rules.records`` for why a burst or a dead flush loses
 no records.
 """
 
@@ -17,7 +17,7 @@ import frappe
 import redis
 from frappe.utils import get_system_timezone
 
-from my_api_app.core.request_log_buffer import RequestLogBuffer, should_trigger_flush
+from my_api_app.request_log.rules.records import RequestLogBuffer, should_trigger_flush
 
 DEFAULT_BATCH_SIZE = 1000
 DEFAULT_FLUSH_THRESHOLD = 5000

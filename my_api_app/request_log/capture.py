@@ -23,10 +23,10 @@ import time
 import frappe
 from redis.exceptions import RedisError
 
-from my_api_app.core import api_key_format, dispatch
-from my_api_app.core.request_log_buffer import encode, make_record
 from my_api_app.request_log import buffer, settings
-from my_api_app.toolkit import request_context
+from my_api_app.request_log.rules.records import encode, make_record
+from my_api_app.shared import request_context
+from my_api_app.shared.rules import api_key_format, dispatch
 
 _STATUS_OF_KIND = {dispatch.METHOD_NOT_ALLOWED: 405, dispatch.NOT_FOUND: 404}
 

@@ -10,8 +10,8 @@ import frappe
 from frappe.utils import now_datetime
 from typing_extensions import TypedDict
 
-from my_api_app.toolkit import untrusted_proxy as proxy_warning
-from my_api_app.toolkit.endpoint import endpoint
+from my_api_app.shared import untrusted_proxy as proxy_warning
+from my_api_app.toolkit.decorator import endpoint
 
 STATUS_CLASSES = (2, 3, 4, 5)
 Arg = str | int | None  # what Desk sends a card or chart source: text, a 0/1 flag, or nothing
@@ -57,7 +57,7 @@ def error_rate(filters: Arg = None) -> CardValue:
 @endpoint(**DESK)
 def untrusted_proxy(filters: Arg = None) -> CardCount:
 	"""Number card: 1 while requests arrive through a proxy the site does not trust
-	(``toolkit.untrusted_proxy``; the Error Log says how to set ``my_api_app_trusted_proxies``)."""
+	(``shared.untrusted_proxy``; the Error Log says how to set ``my_api_app_trusted_proxies``)."""
 	frappe.has_permission("API Call Log", "read", throw=True)
 	return {"value": int(proxy_warning.is_reported()), "fieldtype": "Int"}
 

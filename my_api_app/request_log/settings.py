@@ -11,7 +11,7 @@ the app's checkbox sits under Frappe's, in System Settings' API Logging section.
 import frappe
 from frappe.utils import cint
 
-from my_api_app.toolkit import committed_cache, frappe_compat
+from my_api_app.shared import committed_cache, frappe_compat
 
 SETTING = "my_api_app_log_api_requests"
 SWITCH_CACHE = "my_api_app:log_api_requests"

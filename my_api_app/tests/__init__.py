@@ -4,6 +4,6 @@ def before_tests() -> None:
 	as it is)."""
 	from my_api_app.examples import EXAMPLES
 	from my_api_app.tests.endpoints import TEST_ENDPOINTS
-	from my_api_app.toolkit.endpoint import enable_in_this_process
+	from my_api_app.toolkit.decorator import enable_in_this_process
 
 	enable_in_this_process(TEST_ENDPOINTS, EXAMPLES)

@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from my_api_app.examples.todos import TODO_FIELDS, Todo
-from my_api_app.request_log import buffer as request_log_buffer
+from my_api_app.request_log import buffer
 from my_api_app.toolkit import Conflict, NotFound, endpoint
-from my_api_app.toolkit.endpoint import _ENABLED_IN_THIS_PROCESS
+from my_api_app.toolkit.decorator import _ENABLED_IN_THIS_PROCESS
 
 FAILURES = {
 	"conflict": lambda: Conflict("Something else changed it first."),
@@ -172,7 +172,7 @@ def limited_in_code() -> Ok:
 def flush_request_log() -> Flushed:
 	"""Write the queued request log records now (what the minute scheduler and the enqueued
 	flush do), so HTTP tests and benchmarks need not wait for them."""
-	return request_log_buffer.flush()
+	return buffer.flush()
 
 
 @endpoint(

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import frappe
 from frappe.installer import update_site_config
 
-from my_api_app.my_api_app.doctype.api_key.api_key import issue_secret
+from my_api_app.api_keys.doctype.api_key.api_key import issue_secret
 
 
 def make_api_key(user: str, scopes=("*",), *, label: str = "test", **fields):

@@ -1,5 +1,5 @@
 """How Frappe's Error Log prints values held in a failed request's frames, for the secret scans
-(bench: ``tests/test_secret_scans.py``; HTTP: ``tests/e2e/test_secret_scans_http.py``, through
+(bench: ``tests/test_secret_scans.py``; HTTP: ``my_api_app/tests/http/secret_scans_test.py``, through
 ``bench execute my_api_app.tests.logged_values.masked_forms``).
 
 The printing is done by the traceback library Frappe ships, in versions that print objects
@@ -10,7 +10,7 @@ import re
 
 import frappe
 
-from my_api_app.core.secret import Secret
+from my_api_app.shared.rules.secret import Secret
 
 
 def as_logged(value) -> str:

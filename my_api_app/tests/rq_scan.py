@@ -1,5 +1,5 @@
 """What RQ keeps of every job, as bytes to search for secrets: used by the bench-tier scans
-(tests/test_secret_scans.py) and the HTTP ones (tests/e2e/test_secret_scans_http.py), which
+(tests/test_secret_scans.py) and the HTTP ones (my_api_app/tests/http/secret_scans_test.py), which
 import it without frappe."""
 
 import pickle

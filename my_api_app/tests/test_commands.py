@@ -11,9 +11,9 @@ from frappe.installer import update_site_config
 from frappe.utils import get_bench_path
 
 from my_api_app.console import call
+from my_api_app.shared.frappe_compat import IntegrationTestCase
 from my_api_app.testing import make_api_user
 from my_api_app.tests.endpoints import TEST_ENDPOINTS
-from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 
 OWNER = "console-owner@example.com"
 ECHO = "my_api_app.tests.endpoints.echo"

@@ -1,6 +1,6 @@
 """The app's own DocTypes through every generic route of Frappe (issue 17): generated tests.
 
-For every DocType of module "My API App", tables included (read from the database, so a new
+For every DocType of the app's modules, tables included (read from the database, so a new
 DocType is tried as soon as it exists), every generic route of Frappe is tried through the real
 request pipeline (``testing.api_request``): ``/api/resource`` and ``/api/v2/document`` (list,
 read, count, create, update, delete), ``frappe.client.*``, ``frappe.desk.*`` (report view and
@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
-from my_api_app import app_doctypes
 from my_api_app.api_keys import tokens
-from my_api_app.core.webhook_signing import new_secret
+from my_api_app.shared import app_doctypes
+from my_api_app.shared.frappe_compat import IntegrationTestCase
+from my_api_app.shared.rules.webhook_signing import new_secret
 from my_api_app.testing import api_request, make_api_user
 from my_api_app.tests import factories
-from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 
 VICTIM = "surface-victim@example.com"
 PLAIN = "surface-plain@example.com"
@@ -480,7 +480,9 @@ ROW_ON_ITS_OWN = [
 
 
 def app_doctypes_in_db() -> list[str]:
-	return frappe.get_all("DocType", filters={"module": app_doctypes.MODULE}, pluck="name", order_by="name")
+	return frappe.get_all(
+		"DocType", filters={"module": ("in", app_doctypes.modules())}, pluck="name", order_by="name"
+	)
 
 
 def table_parents() -> dict[str, tuple[str, str]]:
@@ -524,7 +526,7 @@ def make_webhook_source() -> str:
 				"slug": fresh("t-surface-"),
 				"enabled": 0,
 				"scheme": "Standard Webhooks",
-				"handler": "my_api_app.tests.inbound_handlers.record",
+				"handler": "my_api_app.inbound_webhooks.tests.handlers.record",
 				"queue": "short",
 				"secrets": [{"secret": new_secret(), "label": fresh()}],
 			}
@@ -742,7 +744,7 @@ class TestDocTypeSurface(IntegrationTestCase):
 			self.assertIsInstance(frappe.new_doc(table), app_doctypes.TableRow, table)
 		for parent in {parent for parent, _ in self.parents.values()}:
 			self.assertIn(
-				"my_api_app.app_doctypes.keep_rows_with_their_parent",
+				"my_api_app.shared.app_doctypes.keep_rows_with_their_parent",
 				frappe.get_hooks("doc_events").get(parent, {}).get("before_validate", []),
 				parent,
 			)
@@ -771,7 +773,9 @@ class TestDocTypeSurface(IntegrationTestCase):
 		self.try_routes([self.manager], ROW_ON_ITS_OWN, [t for t in targets if t.is_table])
 
 	def test_app_reports_are_refused_to_plain_users(self):
-		for report in frappe.get_all("Report", filters={"module": app_doctypes.MODULE}, pluck="name"):
+		for report in frappe.get_all(
+			"Report", filters={"module": ("in", app_doctypes.modules())}, pluck="name"
+		):
 			for caller in self.callers.values():
 				with self.subTest(report=report, caller=caller.label):
 					method, path, kwargs = call("frappe.desk.query_report.run", report_name=report)

@@ -2,7 +2,7 @@
 
 Frappe writes the local variables of every frame of a failed request or job into the Error Log,
 masking only variables whose *name* holds password, secret, token or key; objects that carry a
-secret hold it as a ``core.secret.Secret`` (README "Secrets in memory"). Each test plants
+secret hold it as a ``shared.rules.secret.Secret`` (README "Secrets in memory"). Each test plants
 unique secrets, makes a dependency fail for real while they are in memory (a table renamed away
 for the request, as in an outage: DDL, so the test commits what the request needs first; a
 rate-limit Redis URL nothing listens on; or a stored value the app would never write) in API
@@ -33,25 +33,25 @@ from frappe.utils import add_days, get_bench_path, now_datetime
 from frappe.utils.background_jobs import get_redis_conn
 
 from my_api_app.api_keys import store, tokens
-from my_api_app.core import api_key_format, webhook_signing
-from my_api_app.core.secret import Secret
 from my_api_app.inbound_webhooks import sources
-from my_api_app.rate_limits import rules
+from my_api_app.rate_limits import desk_rules as rules
 from my_api_app.request_log import buffer, settings
+from my_api_app.shared import committed_cache, frappe_compat
+from my_api_app.shared.frappe_compat import IntegrationTestCase
+from my_api_app.shared.rules import api_key_format, webhook_signing
+from my_api_app.shared.rules.secret import Secret
 from my_api_app.testing import api_request, make_api_user
 from my_api_app.tests import rq_scan
 from my_api_app.tests.logged_values import as_logged
-from my_api_app.tests.webhook_receiver import Receiver
-from my_api_app.toolkit import committed_cache, frappe_compat
-from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 from my_api_app.webhooks import sending, transport
+from my_api_app.webhooks.local_receiver import Receiver
 
 USER = "secret-scans@example.com"
 WHOAMI = "/api/method/my_api_app.api.auth.whoami"
 ISSUE = "/api/method/my_api_app.api.auth.issue_token"
 RECEIVE = "/api/method/my_api_app.api.inbound.receive"
 LIMITED = "/api/method/my_api_app.tests.endpoints.limited_in_code"
-HANDLER = "my_api_app.tests.inbound_handlers.record"
+HANDLER = "my_api_app.inbound_webhooks.tests.handlers.record"
 SOURCE = "t-secret-scans"
 BROKEN_SOURCE = "t-secret-scans-broken"
 EVENT = "Inbound Webhook Event"
@@ -257,7 +257,7 @@ class TestSecretScans(IntegrationTestCase):
 			tokens.forget_verifying_keys()
 			frappe.db.commit()
 		self.assertEqual(response.status_code, 500, response.get_data(as_text=True))
-		[log] = self.error_logs(since, "core/jwt_tokens.py")
+		[log] = self.error_logs(since, "api_keys/rules/jwt_tokens.py")
 		self.assertIn("uses HS256", log.error)
 		self.assertIn("key = ********", log.error)
 		self.assertNothingLeaked()
@@ -322,7 +322,7 @@ class TestSecretScans(IntegrationTestCase):
 		since = now_datetime()
 		response = self.deliver(BROKEN_SOURCE, webhook_signing.new_secret(), cookie)
 		self.assertEqual(response.status_code, 500, response.get_data(as_text=True))
-		[log] = self.error_logs(since, "core/webhook_signing.py")
+		[log] = self.error_logs(since, "shared/rules/webhook_signing.py")
 		self.assertIn("a webhook secret starts with whsec_", log.error)
 		self.assertIn(f"secrets={as_logged((Secret(secret),))}", log.error)
 		self.assertIn("secret_headers = ********", log.error)

@@ -14,13 +14,13 @@ from frappe.utils.password import get_decrypted_password, set_encrypted_password
 
 from my_api_app import console
 from my_api_app.api_keys import store, tokens
-from my_api_app.core import api_key_format, webhook_signing
-from my_api_app.patches import encrypt_api_key_hashes, move_webhook_signing_secrets
+from my_api_app.patches.v1 import encrypt_api_key_hashes, move_webhook_signing_secrets
+from my_api_app.shared import frappe_compat
+from my_api_app.shared.frappe_compat import IntegrationTestCase
+from my_api_app.shared.rules import api_key_format, webhook_signing
 from my_api_app.testing import api_request, make_api_user
 from my_api_app.tests.durable_webhook import insert_durable_webhook
 from my_api_app.tests.factories import make_api_key, roll_api_key
-from my_api_app.toolkit import frappe_compat
-from my_api_app.toolkit.frappe_compat import IntegrationTestCase
 from my_api_app.webhooks import config
 
 MANAGER = "secrets-manager@example.com"
@@ -54,7 +54,7 @@ class TestStoredSecrets(IntegrationTestCase):
 				"doctype": "Webhook Source",
 				"slug": SOURCE,
 				"scheme": "Standard Webhooks",
-				"handler": "my_api_app.tests.inbound_handlers.record",
+				"handler": "my_api_app.inbound_webhooks.tests.handlers.record",
 				"secrets": [{"secret": webhook_signing.new_secret(), "label": "current"}],
 			}
 		).insert()

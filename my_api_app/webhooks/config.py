@@ -12,9 +12,11 @@ import frappe
 from frappe import _
 from frappe.utils.password import get_decrypted_password
 
-from my_api_app.app_doctypes import SECRET_BEARING
-from my_api_app.core import address_guard, webhook_delivery, webhook_signing
-from my_api_app.toolkit import committed_cache, frappe_compat
+from my_api_app.shared import committed_cache, frappe_compat
+from my_api_app.shared.app_doctypes import SECRET_BEARING
+from my_api_app.shared.rules import webhook_signing
+from my_api_app.webhooks.rules import address_guard
+from my_api_app.webhooks.rules import delivery as webhook_delivery
 
 CACHE_KEY = "my_api_app:durable_webhooks"
 SECRETS = "Webhook Signing Secret"
@@ -170,7 +172,7 @@ def delete_deliveries(doc, method=None) -> None:
 def openapi_events() -> list:
 	"""hooks api_webhook_events: the event types this site's durable webhooks send, and the test
 	event, for the OpenAPI document's ``webhooks`` (no webhook names or URLs: it is public)."""
-	from my_api_app.core.openapi import WebhookEvent
+	from my_api_app.openapi.rules.schema import WebhookEvent
 
 	kinds: dict[str, dict] = {}
 	for row in frappe.get_all(

@@ -7,7 +7,7 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.custom.doctype.property_setter.property_setter import make_property_setter
 
-from my_api_app.toolkit import frappe_compat
+from my_api_app.shared import frappe_compat
 
 WEBHOOK = "Webhook"
 LAYOUT = ("Section Break", "Column Break")

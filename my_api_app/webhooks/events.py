@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 import frappe
 from frappe.integrations.doctype.webhook.webhook import get_context, get_webhook_data
 
-from my_api_app.core import webhook_delivery
 from my_api_app.webhooks import config
+from my_api_app.webhooks.rules import delivery as webhook_delivery
 
 DELIVERY = "Webhook Delivery"
 

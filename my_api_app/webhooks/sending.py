@@ -14,8 +14,9 @@ import uuid
 import frappe
 import requests
 
-from my_api_app.core import address_guard, retry_schedule, webhook_delivery
 from my_api_app.webhooks import config, transport
+from my_api_app.webhooks.rules import address_guard, retry_schedule
+from my_api_app.webhooks.rules import delivery as webhook_delivery
 
 DELIVERY = "Webhook Delivery"
 DUE = ("Pending", "Failed")

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from my_api_app.core.webhook_delivery import excerpt
+from my_api_app.webhooks.rules.delivery import excerpt
 
 BODY_LIMIT = 64 * 1024  # response bytes read; a longer body is cut and its connection closed
 _PINNED_HOST = "X-My-Api-App-Pinned-Host"  # internal, removed before sending

@@ -4,7 +4,7 @@ import frappe
 
 from my_api_app.patches.v2 import request_log_switch_of_its_own as patch
 from my_api_app.request_log import settings
-from my_api_app.toolkit.frappe_compat import IntegrationTestCase
+from my_api_app.shared.frappe_compat import IntegrationTestCase
 
 
 def single(field: str) -> str | None:

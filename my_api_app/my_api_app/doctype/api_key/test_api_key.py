@@ -1,8 +1,0 @@
-# Copyright (c) 2026, my_api_app developers and Contributors
-# See license.txt
-
-from my_api_app.toolkit.frappe_compat import IntegrationTestCase
-
-
-class TestAPIKey(IntegrationTestCase):
-	pass

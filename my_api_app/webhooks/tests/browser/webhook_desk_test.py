@@ -1,0 +1,71 @@
+"""Durable webhooks in Desk: from the Webhook form to its delivery log, and a resend."""
+
+import sys
+import uuid
+from pathlib import Path
+
+from my_api_app.tests.http.e2e_site import skip_unless_live_site, wait_for
+
+skip_unless_live_site()
+
+from playwright.sync_api import expect
+
+from my_api_app.tests.browser.frappe_desk import click_custom_button, desk, wait_for_form
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from my_api_app.webhooks.local_receiver import Receiver
+
+
+def test_delivery_log_and_resend(desk_page, make_desk_user, admin, rq_workers):
+	receiver = Receiver().start()
+	try:
+		webhook = f"browser-durable-{uuid.uuid4().hex[:8]}"
+		admin.request(
+			"POST",
+			"/api/resource/Webhook",
+			json={
+				"__newname": webhook,
+				"webhook_doctype": "ToDo",
+				"webhook_docevent": "after_insert",
+				"request_url": receiver.url,
+				"request_structure": "JSON",
+				"webhook_json": '{"name": "{{ doc.name }}"}',
+				"enabled": 1,
+				"durable_delivery": 1,
+			},
+		).raise_for_status()
+		admin.request(
+			"POST", "/api/resource/ToDo", json={"description": "browser webhook"}
+		).raise_for_status()
+		wait_for(lambda: receiver.ids())
+		[event_id] = receiver.ids()
+
+		email, password = make_desk_user(roles=("System Manager",))
+		page = desk_page(email, password, path=desk(f"webhook/{webhook}"))
+		wait_for_form(page, "Webhook")
+		click_custom_button(page, "Delivery Log")
+		row = page.locator(f'.list-row-container a[data-name="{event_id}"]')
+		expect(row).to_be_visible()
+		line = page.locator(".list-row-container").filter(has=page.locator(f'a[data-name="{event_id}"]'))
+		expect(line.locator(".indicator-pill", has_text="Delivered").first).to_be_visible()
+		row.click()
+		wait_for_form(page, "Webhook Delivery")
+		click_custom_button(page, "Resend")
+		expect(page.locator(".alert-message", has_text="Queued to be sent again")).to_be_visible()
+		wait_for(lambda: receiver.ids() == [event_id, event_id])  # the same event, sent again
+		wait_for(
+			lambda: (
+				admin.request("GET", f"/api/resource/Webhook Delivery/{event_id}").json()["data"][
+					"attempt_count"
+				]
+				== 2
+			)
+		)
+		page.reload()
+		wait_for_form(page, "Webhook Delivery")
+		expect(page.locator('.frappe-control[data-fieldname="attempts"] .grid-body .grid-row')).to_have_count(
+			2
+		)
+	finally:
+		receiver.stop()
+		admin.request("DELETE", f"/api/resource/Webhook/{webhook}")
