@@ -4,6 +4,7 @@ verification keys, and say who the caller is."""
 from typing import Annotated, Literal
 
 import frappe
+from frappe import _
 from pydantic import BaseModel, Field
 
 from my_api_app.api_keys import permissions, principal, reauthentication, store, tokens
@@ -88,7 +89,7 @@ def issue_token(
 	"""
 	caller = principal.current()
 	if caller is None or caller.kind != "api_key":
-		raise Forbidden("Send API key credentials (Authorization: token <key>:<secret>) to get a token.")
+		raise Forbidden(_("Send API key credentials (Authorization: token <key>:<secret>) to get a token."))
 	granted = caller.scopes.strings
 	if scopes is not None:
 		for scope in scopes:
@@ -120,20 +121,20 @@ def revoke_token(
 	if token is None:
 		caller = principal.current()
 		if caller is None or caller.kind != "jwt":
-			raise NotFound("This request carries no token to revoke: name one in token.")
+			raise NotFound(_("This request carries no token to revoke: name one in token."))
 		jti, api_key, expires_at = caller.token_id, caller.api_key, caller.token_expires_at
 	else:
 		try:
 			claims = tokens.decode(token)
 		except Unauthenticated:
-			raise NotFound("No such token.") from None
+			raise NotFound(_("No such token.")) from None
 		key_user = frappe.db.get_value("API Key", claims.api_key, "user")
 		if (
 			not key_user
 			or not permissions.may_manage_key(key_user)
 			or not frappe.has_permission("API Key", "write", claims.api_key)
 		):
-			raise NotFound("No such token.")
+			raise NotFound(_("No such token."))
 		jti, api_key, expires_at = claims.jti, claims.api_key, claims.expires_at
 	tokens.revoke(jti, api_key, expires_at)
 	return {"revoked": jti, "api_key": api_key}

@@ -10,6 +10,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import frappe
+from frappe import _
 from frappe.utils import get_system_timezone, now_datetime
 from pydantic import BaseModel, Field
 
@@ -103,7 +104,7 @@ def create_key(
 	reauthentication.require_recent_password()
 	_check_named_documents(scopes, user)
 	if expires_at is not None and _system_time(expires_at) <= now_datetime():
-		raise Conflict("expires_at is not in the future (by the server's clock).")
+		raise Conflict(_("expires_at is not in the future (by the server's clock)."))
 	secret, issue = issue_secret()
 	doc = frappe.get_doc(
 		{
@@ -166,7 +167,7 @@ def revoke_user_keys(user: Annotated[str, Field(min_length=1, max_length=140)], 
 	"""Revoke every key of ``user`` that is not revoked yet (the user themselves, or a System
 	Manager). A user who is not yours to manage is the same 404 as one that does not exist."""
 	if not frappe.db.exists("User", user) or not permissions.may_manage_key(user):
-		raise NotFound(f"No user {user}.")
+		raise NotFound(_("No user {0}.").format(user))
 	names = frappe.get_all("API Key", filters={"user": user, "revoked": 0}, pluck="name", order_by="creation")
 	if names:
 		# Every key is locked at once, before any is loaded: Frappe 16 also locks a document's table
@@ -193,10 +194,10 @@ def describe(doc) -> dict:
 
 def _check_named_documents(scopes: list[str], user: str | None) -> None:
 	if user and not frappe.db.exists("User", user):
-		raise NotFound(f"No user {user}.")
+		raise NotFound(_("No user {0}.").format(user))
 	for scope in map(scope_rules.parse_scope, scopes):
 		if scope.kind == "doctype" and not frappe.db.exists("DocType", scope.doctype):
-			raise NotFound(f"No DocType {scope.doctype}.")
+			raise NotFound(_("No DocType {0}.").format(scope.doctype))
 
 
 def _system_time(value: datetime | None) -> datetime | None:

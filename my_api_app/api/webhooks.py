@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 import frappe
+from frappe import _
 from pydantic import BaseModel, Field
 
 from my_api_app.toolkit import Conflict, NotFound, endpoint
@@ -46,7 +47,7 @@ class SigningSecretRotated(BaseModel):
 def _durable_webhook(name: str):
 	webhook = frappe.get_doc("Webhook", name)
 	if not webhook.get("durable_delivery"):
-		raise Conflict(f"Webhook {name} does not use durable delivery.")
+		raise Conflict(_("Webhook {0} does not use durable delivery.").format(name))
 	return webhook
 
 
@@ -55,9 +56,9 @@ def resend_delivery(delivery: str) -> DeliveryPending:
 	"""Send one delivery again (same event id), starting its retry schedule afresh."""
 	webhook = frappe.db.get_value("Webhook Delivery", delivery, "webhook")
 	if not webhook or not frappe.has_permission("Webhook", "write", webhook):
-		raise NotFound(f"Webhook Delivery {delivery} not found.")
+		raise NotFound(_("Webhook Delivery {0} not found.").format(delivery))
 	if not replay.resend([delivery]):
-		raise Conflict(f"Delivery {delivery} is being sent right now; try again in a moment.")
+		raise Conflict(_("Delivery {0} is being sent right now; try again in a moment.").format(delivery))
 	return {"delivery": delivery, "status": "Pending"}
 
 

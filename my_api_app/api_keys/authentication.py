@@ -17,6 +17,7 @@ failure loading the key) writes ``********`` for them into the Error Log.
 """
 
 import frappe
+from frappe import _
 from frappe.utils import now_datetime
 
 from my_api_app.api_keys import store, tokens
@@ -78,12 +79,17 @@ def _check_address(principal: Principal, address: str | None) -> None:
 	login skips. Only callers holding a valid secret get this far, so 403 reveals nothing."""
 	networks = principal.allowed_networks
 	if networks and not client_ip.ip_in_networks(address, networks):
-		raise Forbidden(f"This API key may not be used from {address}.", title="Address not allowed")
+		raise Forbidden(
+			_("This API key may not be used from {0}.").format(address), title="Address not allowed"
+		)
 	restrict_ip = frappe.get_cached_value("User", principal.user, "restrict_ip")
 	if restrict_ip and not any(
 		(address or "").startswith(prefix.strip()) for prefix in restrict_ip.split(",") if prefix.strip()
 	):
-		raise Forbidden(f"User {principal.user} may not sign in from {address}.", title="Address not allowed")
+		raise Forbidden(
+			_("User {0} may not sign in from {1}.").format(principal.user, address),
+			title="Address not allowed",
+		)
 
 
 def _check_scope(principal: Principal, state: request_context.ApiRequest) -> None:

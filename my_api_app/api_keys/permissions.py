@@ -11,6 +11,7 @@ or an assignment would otherwise widen a scoped credential or open someone else'
 """
 
 import frappe
+from frappe import _
 
 from my_api_app.api_keys import principal
 from my_api_app.shared import frappe_compat
@@ -33,7 +34,7 @@ def may_manage_key(key_user: str | None, user: str | None = None) -> bool:
 def check_may_manage_key(doc) -> None:
 	"""The key endpoints' explicit owner check: someone else's key is the same 404 as none."""
 	if not may_manage_key(doc.user):
-		raise NotFound(f"API Key {doc.name} was not found.")
+		raise NotFound(_("API Key {0} was not found.").format(doc.name))
 
 
 def api_key_has_permission(doc, ptype: str, user: str) -> bool | None:

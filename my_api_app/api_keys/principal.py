@@ -9,8 +9,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-import frappe
-
 from my_api_app.api_keys.rules import grants
 from my_api_app.shared import request_context
 from my_api_app.shared.rules.client_ip import Network

@@ -12,6 +12,7 @@ import hashlib
 import time
 
 import frappe
+from frappe import _
 
 from my_api_app.rate_limits import brute_force
 from my_api_app.shared import frappe_compat, request_context
@@ -60,7 +61,7 @@ def confirm(password: str) -> int:
 	"""Check the session user's password; the Unix time until which credentials may be made."""
 	sid = _session_id()
 	if sid is None:
-		raise Forbidden("Only a session confirms a password: API keys and tokens need not.")
+		raise Forbidden(_("Only a session confirms a password: API keys and tokens need not."))
 	user = frappe.session.user
 	waiting = brute_force.password_standing(user)
 	if waiting is not None:
@@ -75,7 +76,7 @@ def confirm(password: str) -> int:
 				f"Too many failed authentications. Retry after {waiting} seconds.",
 				headers={"Retry-After": str(waiting)},
 			)
-		raise Unauthenticated("The password is not right.")
+		raise Unauthenticated(_("The password is not right."))
 	return trust(sid, user)
 
 

@@ -4,6 +4,7 @@ import datetime
 from typing import Annotated, Literal
 
 import frappe
+from frappe import _
 from pydantic import BaseModel, Field
 
 from my_api_app.examples import EXAMPLES
@@ -64,7 +65,7 @@ def close(name: str) -> ClosedTodo:
 	"""
 	todo = frappe.get_doc("ToDo", name, for_update=True)
 	if todo.status != "Open":
-		raise Conflict(f"ToDo {name} is {todo.status}, not Open.")
+		raise Conflict(_("ToDo {0} is {1}, not Open.").format(name, todo.status))
 	todo.status = "Closed"
 	todo.save()
 	return {"name": todo.name, "status": todo.status}
@@ -77,7 +78,7 @@ def reassign(name: str, user: Annotated[str, Field(min_length=1, max_length=140)
 	Needs write permission on the ToDo. An unknown or disabled ``user`` is not found (404).
 	"""
 	if not frappe.db.get_value("User", {"name": user, "enabled": 1}):
-		raise NotFound(f"No enabled user {user}.")
+		raise NotFound(_("No enabled user {0}.").format(user))
 	todo = frappe.get_doc("ToDo", name, for_update=True)
 	todo.allocated_to = user
 	todo.save()

@@ -12,6 +12,7 @@ source has sent before gets 200 and ``"duplicate"``, and its handler does not ru
 import json
 
 import frappe
+from frappe import _
 from frappe.utils import cint, now_datetime
 
 from my_api_app.inbound_webhooks import duplicates as replay
@@ -35,7 +36,7 @@ def receive(source_name: str | None, request) -> tuple[int, dict]:
 	"""The status and ``data`` for one delivery to ``source_name``; raises an ApiError otherwise."""
 	source = sources.load(source_name) if source_name else None
 	if source is None:
-		raise NotFound("No enabled webhook source is configured at this address.")
+		raise NotFound(_("No enabled webhook source is configured at this address."))
 	max_body = cint(frappe.conf.get("my_api_app_inbound_max_body")) or DEFAULT_MAX_BODY
 	if (request.content_length or 0) > max_body:
 		raise PayloadTooLarge(f"A webhook body may be at most {max_body} bytes.")
@@ -73,7 +74,7 @@ def _verify(source: sources.Source, secret_headers: dict, body: bytes) -> inboun
 	except inbound_webhooks.InvalidSignature as error:
 		# The reason goes to the log file only: it would help a forger to see it.
 		frappe.logger("my_api_app").info("inbound webhook for %s refused: %s", source.name, error.reason)
-		raise Unauthenticated("The webhook signature could not be verified.") from None
+		raise Unauthenticated(_("The webhook signature could not be verified.")) from None
 
 
 def _store(

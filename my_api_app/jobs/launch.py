@@ -1,6 +1,7 @@
 """Starting a job from an endpoint: the API Job record, the Idempotency-Key, the enqueue."""
 
 import frappe
+from frappe import _
 from frappe.utils.background_jobs import get_queues_timeout
 
 from my_api_app.jobs.rules import states as rules
@@ -107,5 +108,5 @@ def _job_for_key(key_digest: str, fingerprint: str, *, locking: bool) -> str | N
 	)
 	row = rows[0] if rows else None
 	if row and row.request_digest != fingerprint:
-		raise Conflict(f"This {IDEMPOTENCY_HEADER} was already used with other arguments.")
+		raise Conflict(_("This {0} was already used with other arguments.").format(IDEMPOTENCY_HEADER))
 	return row.name if row else None

@@ -5,6 +5,7 @@ import json
 from zoneinfo import ZoneInfo
 
 import frappe
+from frappe import _
 from frappe.utils import get_system_timezone, now_datetime
 from frappe.utils.background_jobs import get_job, get_redis_conn
 from rq.command import send_stop_job_command
@@ -39,7 +40,7 @@ def get_for_caller(job_id: str, *, method: str | None = None) -> frappe._dict:
 	does not run ``method`` when one is given."""
 	row = _row(job_id)
 	if row is None or (method is not None and row.method != method):
-		raise NotFound(f"Job {job_id} was not found.")
+		raise NotFound(_("Job {0} was not found.").format(job_id))
 	if not rules.is_final(row.status) and sweep.reconcile(row):
 		row = _row(job_id)
 	return row
@@ -65,9 +66,11 @@ def cancel_for_caller(job_id: str) -> frappe._dict:
 	stopped and its transaction never commits). A finished, failed or canceled job is 409."""
 	row = _row(job_id, locking=True)
 	if row is None:
-		raise NotFound(f"Job {job_id} was not found.")
+		raise NotFound(_("Job {0} was not found.").format(job_id))
 	if rules.is_final(row.status):
-		raise Conflict(f"Job {job_id} is {row.status}; only a queued or started job can be canceled.")
+		raise Conflict(
+			_("Job {0} is {1}; only a queued or started job can be canceled.").format(job_id, row.status)
+		)
 	frappe.db.set_value(
 		"API Job", job_id, {"status": rules.CANCELED, "ended_at": now_datetime()}, update_modified=False
 	)

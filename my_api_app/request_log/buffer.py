@@ -9,7 +9,6 @@ no records.
 """
 
 import json
-from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 

@@ -5,6 +5,7 @@ id, and every error it is answered with follows the error contract, Frappe's own
 """
 
 import frappe
+from frappe import _
 
 from my_api_app.shared import error_response, frappe_compat, request_context
 from my_api_app.shared.rules import dispatch, json_depth
@@ -38,7 +39,7 @@ def check_doctype_exists(state: request_context.ApiRequest) -> None:
 		return
 	missing = state.reach.unknown_doctype
 	if missing is not None:
-		raise NotFound(f"DocType {missing} not found.")
+		raise NotFound(_("DocType {0} not found.").format(missing))
 
 
 def after_request(state: request_context.ApiRequest, response, request) -> None:

@@ -2,40 +2,23 @@
 and the ``console.call`` helper they share."""
 
 import json
-import os
-import subprocess
-import sys
 
 import frappe
 from frappe.installer import update_site_config
-from frappe.utils import get_bench_path
 
 from my_api_app.console import call
 from my_api_app.shared.frappe_compat import IntegrationTestCase
 from my_api_app.testing import make_api_user
 from my_api_app.tests.endpoints import TEST_ENDPOINTS
+from my_api_app.tests.factories import bench_command
 
 OWNER = "console-owner@example.com"
 ECHO = "my_api_app.tests.endpoints.echo"
 
 
 def bench(*arguments: str) -> tuple[int, str, str]:
-	"""``bench --site SITE <arguments>`` in a process of its own: (exit status, stdout, stderr)."""
-	done = subprocess.run(
-		[
-			sys.executable,
-			"-m",
-			"frappe.utils.bench_helper",
-			"frappe",
-			"--site",
-			frappe.local.site,
-			*arguments,
-		],
-		cwd=os.path.join(get_bench_path(), "sites"),
-		capture_output=True,
-		text=True,
-		timeout=120,
-	)
+	"""``bench --site SITE <arguments>``: (exit status, stdout, stderr)."""
+	done = bench_command(*arguments)
 	return done.returncode, done.stdout, done.stderr
 
 

@@ -99,6 +99,13 @@ def call(method: str, **arguments) -> tuple[str, str, dict]:
 	return "POST", f"/api/method/{method}", {"data": data}
 
 
+def method_route(
+	method: str, writes: bool, arguments: Callable[["Target", "Caller"], dict], **flags
+) -> Route:
+	"""A route that calls a whitelisted method (``call``), named by it and scoped to it."""
+	return Route(method, lambda t, c: call(method, **arguments(t, c)), writes, method, **flags)
+
+
 def stored(target: Target) -> dict:
 	"""The target as a client would send it back (Password fields are masked anyway)."""
 	doc = frappe.get_doc(target.doctype, target.name).as_dict(convert_dates_to_str=True)
@@ -183,120 +190,73 @@ READS = [
 		False,
 		counts=True,
 	),
-	Route(
+	method_route(
 		"frappe.client.get_list",
-		lambda t, c: call(
-			"frappe.client.get_list",
-			doctype=t.doctype,
-			fields=["name"],
-			filters={"name": t.name},
-			parent=t.parent_doctype,
+		False,
+		lambda t, c: dict(
+			doctype=t.doctype, fields=["name"], filters={"name": t.name}, parent=t.parent_doctype
 		),
-		False,
-		"frappe.client.get_list",
 	),
-	Route(
-		"frappe.client.get",
-		lambda t, c: call("frappe.client.get", doctype=t.doctype, name=t.name, parent=t.parent_doctype),
-		False,
-		"frappe.client.get",
+	method_route(
+		"frappe.client.get", False, lambda t, c: dict(doctype=t.doctype, name=t.name, parent=t.parent_doctype)
 	),
-	Route(
+	method_route(
 		"frappe.client.get_value",
-		lambda t, c: call(
-			"frappe.client.get_value",
-			doctype=t.doctype,
-			fieldname=["name"],
-			filters={"name": t.name},
-			parent=t.parent_doctype,
+		False,
+		lambda t, c: dict(
+			doctype=t.doctype, fieldname=["name"], filters={"name": t.name}, parent=t.parent_doctype
 		),
-		False,
-		"frappe.client.get_value",
 	),
-	Route(
+	method_route(
 		"frappe.client.get_count",
-		lambda t, c: call("frappe.client.get_count", doctype=t.doctype, filters={"name": t.name}),
 		False,
-		"frappe.client.get_count",
+		lambda t, c: dict(doctype=t.doctype, filters={"name": t.name}),
 		counts=True,
 	),
-	Route(
+	method_route(
 		"frappe.desk.reportview.get",
-		lambda t, c: call(
-			"frappe.desk.reportview.get",
+		False,
+		lambda t, c: dict(
 			doctype=t.doctype,
 			fields=[f"`tab{t.doctype}`.`name`"],
 			filters={"name": t.name},
 			parent_doctype=t.parent_doctype,
 		),
-		False,
-		"frappe.desk.reportview.get",
 	),
-	Route(
+	method_route(
 		"frappe.desk.reportview.get_count",
-		lambda t, c: call(
-			"frappe.desk.reportview.get_count",
-			doctype=t.doctype,
-			filters={"name": t.name},
-			parent_doctype=t.parent_doctype,
-		),
 		False,
-		"frappe.desk.reportview.get_count",
+		lambda t, c: dict(doctype=t.doctype, filters={"name": t.name}, parent_doctype=t.parent_doctype),
 		counts=True,
 	),
-	Route(
+	method_route(
 		"frappe.desk.reportview.export_query",
-		lambda t, c: call(
-			"frappe.desk.reportview.export_query",
+		False,
+		lambda t, c: dict(
 			doctype=t.doctype,
 			file_format_type="CSV",
 			fields=[f"`tab{t.doctype}`.`name`"],
 			filters={"name": t.name},
 			parent_doctype=t.parent_doctype,
 		),
-		False,
-		"frappe.desk.reportview.export_query",
 	),
-	Route(
+	method_route(
 		"frappe.desk.reportview.get_stats",
-		lambda t, c: call(
-			"frappe.desk.reportview.get_stats",
-			stats=["name"],
-			doctype=t.doctype,
-			filters=[["name", "=", t.name]],
-		),
 		False,
-		"frappe.desk.reportview.get_stats",
+		lambda t, c: dict(stats=["name"], doctype=t.doctype, filters=[["name", "=", t.name]]),
 	),
-	Route(
-		"frappe.desk.form.load.getdoc",
-		lambda t, c: call("frappe.desk.form.load.getdoc", doctype=t.doctype, name=t.name),
-		False,
-		"frappe.desk.form.load.getdoc",
+	method_route("frappe.desk.form.load.getdoc", False, lambda t, c: dict(doctype=t.doctype, name=t.name)),
+	method_route(
+		"frappe.desk.form.load.get_docinfo", False, lambda t, c: dict(doctype=t.doctype, name=t.name)
 	),
-	Route(
-		"frappe.desk.form.load.get_docinfo",
-		lambda t, c: call("frappe.desk.form.load.get_docinfo", doctype=t.doctype, name=t.name),
-		False,
-		"frappe.desk.form.load.get_docinfo",
-	),
-	Route(
-		"frappe.desk.search.search_link",
-		lambda t, c: call("frappe.desk.search.search_link", doctype=t.doctype, txt=t.name),
-		False,
-		"frappe.desk.search.search_link",
-	),
-	Route(
+	method_route("frappe.desk.search.search_link", False, lambda t, c: dict(doctype=t.doctype, txt=t.name)),
+	method_route(
 		"frappe.desk.link_preview.get_preview_data",
-		lambda t, c: call("frappe.desk.link_preview.get_preview_data", doctype=t.doctype, docname=t.name),
 		False,
-		"frappe.desk.link_preview.get_preview_data",
+		lambda t, c: dict(doctype=t.doctype, docname=t.name),
 	),
-	Route(
-		"frappe.www.printview.get_html_and_style",
-		lambda t, c: call("frappe.www.printview.get_html_and_style", doc=t.doctype, name=t.name),
-		False,
-		"frappe.www.printview.get_html_and_style",
+	method_route(
+		"frappe.www.printview.get_html_and_style", False, lambda t, c: dict(doc=t.doctype, name=t.name)
 	),
 ]
 
@@ -315,110 +275,59 @@ WRITES = [
 		True,
 	),
 	Route("v2 delete", lambda t, c: ("DELETE", f"{resource('v2/document', t)}/{t.name}", {}), True),
-	Route(
-		"frappe.client.insert",
-		lambda t, c: call("frappe.client.insert", doc=creation(t)),
-		True,
-		"frappe.client.insert",
-	),
-	Route(
-		"frappe.client.insert_many",
-		lambda t, c: call("frappe.client.insert_many", docs=[creation(t)]),
-		True,
-		"frappe.client.insert_many",
-	),
-	Route(
-		"frappe.client.save",
-		lambda t, c: call("frappe.client.save", doc=doc_write(t)),
-		True,
-		"frappe.client.save",
-	),
-	Route(
+	method_route("frappe.client.insert", True, lambda t, c: dict(doc=creation(t))),
+	method_route("frappe.client.insert_many", True, lambda t, c: dict(docs=[creation(t)])),
+	method_route("frappe.client.save", True, lambda t, c: dict(doc=doc_write(t))),
+	method_route(
 		"frappe.client.set_value",
-		lambda t, c: call(
-			"frappe.client.set_value", doctype=t.doctype, name=t.name, fieldname=change(t.doctype)
-		),
 		True,
-		"frappe.client.set_value",
+		lambda t, c: dict(doctype=t.doctype, name=t.name, fieldname=change(t.doctype)),
 	),
-	Route(
-		"frappe.client.delete",
-		lambda t, c: call("frappe.client.delete", doctype=t.doctype, name=t.name),
-		True,
-		"frappe.client.delete",
-	),
-	Route(
+	method_route("frappe.client.delete", True, lambda t, c: dict(doctype=t.doctype, name=t.name)),
+	method_route(
 		"frappe.client.bulk_update",
-		lambda t, c: call(
-			"frappe.client.bulk_update", docs=[{"doctype": t.doctype, "docname": t.name, **change(t.doctype)}]
-		),
 		True,
-		"frappe.client.bulk_update",
+		lambda t, c: dict(docs=[{"doctype": t.doctype, "docname": t.name, **change(t.doctype)}]),
 		reports_failures=True,
 	),
-	Route(
-		"frappe.desk.form.save.savedocs",
-		lambda t, c: call("frappe.desk.form.save.savedocs", doc=doc_write(t), action="Save"),
-		True,
-		"frappe.desk.form.save.savedocs",
-	),
-	Route(
+	method_route("frappe.desk.form.save.savedocs", True, lambda t, c: dict(doc=doc_write(t), action="Save")),
+	method_route(
 		"frappe.desk.reportview.delete_items",
-		lambda t, c: call("frappe.desk.reportview.delete_items", items=[t.name], doctype=t.doctype),
 		True,
-		"frappe.desk.reportview.delete_items",
+		lambda t, c: dict(items=[t.name], doctype=t.doctype),
 		reports_failures=True,
 	),
-	Route(
+	method_route(
 		"frappe.desk.doctype.bulk_update.bulk_update.submit_cancel_or_update_docs",
-		lambda t, c: call(
-			"frappe.desk.doctype.bulk_update.bulk_update.submit_cancel_or_update_docs",
-			doctype=t.doctype,
-			docnames=[t.name],
-			action="update",
-			data=change(t.doctype),
-		),
 		True,
-		"frappe.desk.doctype.bulk_update.bulk_update.submit_cancel_or_update_docs",
+		lambda t, c: dict(doctype=t.doctype, docnames=[t.name], action="update", data=change(t.doctype)),
 		reports_failures=True,
 	),
-	Route(
-		"frappe.desk.like.toggle_like",
-		lambda t, c: call("frappe.desk.like.toggle_like", doctype=t.doctype, name=t.name, add="Yes"),
-		True,
-		"frappe.desk.like.toggle_like",
+	method_route(
+		"frappe.desk.like.toggle_like", True, lambda t, c: dict(doctype=t.doctype, name=t.name, add="Yes")
 	),
-	Route(
+	method_route(
 		"frappe.desk.doctype.tag.tag.add_tag",
-		lambda t, c: call("frappe.desk.doctype.tag.tag.add_tag", tag=CHANGED, dt=t.doctype, dn=t.name),
 		True,
-		"frappe.desk.doctype.tag.tag.add_tag",
+		lambda t, c: dict(tag=CHANGED, dt=t.doctype, dn=t.name),
 		refusal_is_500=True,
 	),
-	Route(
+	method_route(
 		"frappe.desk.form.utils.add_comment",
-		lambda t, c: call(
-			"frappe.desk.form.utils.add_comment",
+		True,
+		lambda t, c: dict(
 			reference_doctype=t.doctype,
 			reference_name=t.name,
 			content=CHANGED,
 			comment_email=c.user,
 			comment_by=c.user,
 		),
-		True,
-		"frappe.desk.form.utils.add_comment",
 	),
-	Route(
+	method_route(
 		"frappe.desk.form.document_follow.follow_document",
-		lambda t, c: call(
-			"frappe.desk.form.document_follow.follow_document",
-			doctype=t.doctype,
-			doc_name=t.name,
-			user=c.user,
-		),
 		True,
-		"frappe.desk.form.document_follow.follow_document",
-		reports_failures=True,  # a DocType without tracked changes: Frappe follows nothing
+		lambda t, c: dict(doctype=t.doctype, doc_name=t.name, user=c.user),
+		reports_failures=True,
 	),
 ]
 
@@ -438,33 +347,25 @@ NOBODY = [
 		True,
 		"frappe.client.insert",
 	),
-	Route(
+	method_route(
 		"frappe.client.rename_doc",
-		lambda t, c: call("frappe.client.rename_doc", doctype=t.doctype, old_name=t.name, new_name=fresh()),
 		True,
-		"frappe.client.rename_doc",
+		lambda t, c: dict(doctype=t.doctype, old_name=t.name, new_name=fresh()),
 	),
-	Route(
+	method_route(
 		"frappe.model.rename_doc.update_document_title",
-		lambda t, c: call(
-			"frappe.model.rename_doc.update_document_title", doctype=t.doctype, docname=t.name, name=fresh()
-		),
 		True,
-		"frappe.model.rename_doc.update_document_title",
+		lambda t, c: dict(doctype=t.doctype, docname=t.name, name=fresh()),
 	),
-	Route(
+	method_route(
 		"frappe.share.add",
-		lambda t, c: call("frappe.share.add", doctype=t.doctype, name=t.name, user=PLAIN, read=1, write=1),
 		True,
-		"frappe.share.add",
+		lambda t, c: dict(doctype=t.doctype, name=t.name, user=PLAIN, read=1, write=1),
 	),
-	Route(
+	method_route(
 		"frappe.desk.form.assign_to.add",
-		lambda t, c: call(
-			"frappe.desk.form.assign_to.add", doctype=t.doctype, name=t.name, assign_to=[PLAIN]
-		),
 		True,
-		"frappe.desk.form.assign_to.add",
+		lambda t, c: dict(doctype=t.doctype, name=t.name, assign_to=[PLAIN]),
 	),
 ]
 # A row changed on its own (not through its parent): refused for everyone.

@@ -20,10 +20,8 @@ secret planted in the class:
 
 import base64
 import os
-import pickle
 import time
 import uuid
-import zlib
 from contextlib import contextmanager
 
 import frappe
@@ -42,6 +40,7 @@ from my_api_app.shared.rules import api_key_format, webhook_signing
 from my_api_app.shared.rules.secret import Secret
 from my_api_app.testing import api_request, make_api_user
 from my_api_app.tests import rq_scan
+from my_api_app.tests.factories import make_webhook_source, set_request_log
 from my_api_app.tests.logged_values import as_logged
 from my_api_app.webhooks import sending, transport
 from my_api_app.webhooks.local_receiver import Receiver
@@ -72,14 +71,6 @@ def table_missing(doctype: str):
 		yield
 	finally:
 		frappe.db.sql_ddl(f"rename table `{away}` to `{table}`")
-
-
-def set_request_log(on: bool) -> None:
-	system_settings = frappe.get_single("System Settings")
-	system_settings.set(settings.SETTING, int(on))
-	system_settings.flags.ignore_mandatory = True  # a test site never ran the setup wizard
-	system_settings.save(ignore_permissions=True)
-	frappe.db.commit()
 
 
 def log_files() -> list[str]:
@@ -263,19 +254,7 @@ class TestSecretScans(IntegrationTestCase):
 		self.assertNothingLeaked()
 
 	def make_source(self, slug: str, scheme: str, secret: str) -> None:
-		if frappe.db.exists("Webhook Source", slug):
-			frappe.delete_doc("Webhook Source", slug, force=True, ignore_permissions=True)
-		frappe.get_doc(
-			{
-				"doctype": "Webhook Source",
-				"slug": slug,
-				"scheme": scheme,
-				"handler": HANDLER,
-				"queue": "short",
-				"secrets": [{"secret": secret, "label": "planted"}],
-			}
-		).insert()
-		frappe.db.commit()
+		make_webhook_source(slug, scheme, [{"secret": secret, "label": "planted"}], handler=HANDLER)
 
 	def deliver(self, slug: str, secret: str, cookie: str):
 		"""A delivery signed with ``secret``, with a credential of the sender's in a cookie."""

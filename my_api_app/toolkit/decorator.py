@@ -16,6 +16,7 @@ import inspect
 from collections.abc import Callable, Iterable
 
 import frappe
+from frappe import _
 from werkzeug.wrappers import Response
 
 from my_api_app.jobs.rules.states import JobAccepted
@@ -106,7 +107,7 @@ def endpoint(
 def _serve(spec: EndpointSpec, fn: Callable, kwargs: dict):
 	try:
 		if not enabled(spec):
-			raise NotFound("No such endpoint.")
+			raise NotFound(_("No such endpoint."))
 		_check_method(spec)
 		_check_caller(spec)
 		args = validate_input(
@@ -160,7 +161,7 @@ def _check_caller(spec: EndpointSpec) -> None:
 			headers={"WWW-Authenticate": 'Token realm="api"'},
 		)
 	if spec.roles and not set(spec.roles) & set(frappe.get_roles()):
-		raise Forbidden(f"This endpoint needs one of these roles: {', '.join(spec.roles)}.")
+		raise Forbidden(_("This endpoint needs one of these roles: {0}.").format(", ".join(spec.roles)))
 
 
 def _check_document_permissions(spec: EndpointSpec, args: dict) -> None:
@@ -178,7 +179,7 @@ def _check_document_permissions(spec: EndpointSpec, args: dict) -> None:
 		if not readable:
 			raise missing
 		if perm.ptype != "read" and not frappe.has_permission(perm.doctype, perm.ptype, doc=name):
-			raise Forbidden(f"You may not {perm.ptype} {perm.doctype} {name}.")
+			raise Forbidden(_("You may not {0} {1} {2}.").format(perm.ptype, perm.doctype, name))
 
 
 def _is_json_request() -> bool:

@@ -11,6 +11,7 @@ closed world (``shared.rules.closed_world``) judges as the Frappe methods they r
 from typing import Annotated
 
 import frappe
+from frappe import _
 from pydantic import Field
 
 from my_api_app.shared import frappe_compat
@@ -48,9 +49,9 @@ def get_count(
 	arguments, taken and not used."""
 	info = FrappeWorld().doctype(doctype)
 	if info is None:
-		raise NotFound(f"DocType {doctype} not found.")
+		raise NotFound(_("DocType {0} not found.").format(doctype))
 	if not frappe.has_permission(doctype, "read"):
-		raise Forbidden(f"You may not read {doctype}.")
+		raise Forbidden(_("You may not read {0}.").format(doctype))
 	try:
 		parsed = query_grammar.parse_json(filters, "filters")
 		query_grammar.Query(info, FrappeWorld().doctype).filters(parsed)

@@ -9,9 +9,9 @@ import frappe
 from frappe.utils import add_to_date, now_datetime
 
 from my_api_app.api_keys import store
-from my_api_app.shared.frappe_compat import IntegrationTestCase
 from my_api_app.shared.rules import api_key_format
-from my_api_app.testing import api_request, make_api_user
+from my_api_app.testing import api_request
+from my_api_app.tests.factories import ApiUsersTestCase
 
 OWNER = "keys-owner@example.com"
 OTHER = "keys-other@example.com"
@@ -33,13 +33,12 @@ def bearer_header(token: str) -> dict:
 	return {"Authorization": f"Bearer {token}"}
 
 
-class APIKeyTestCase(IntegrationTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.owner_frappe_key = make_api_user(OWNER)
-		cls.other_frappe_key = make_api_user(OTHER)
-		cls.manager_frappe_key = make_api_user(MANAGER, roles=("System Manager",))
+class APIKeyTestCase(ApiUsersTestCase):
+	USERS = {
+		"owner_frappe_key": (OWNER, ()),
+		"other_frappe_key": (OTHER, ()),
+		"manager_frappe_key": (MANAGER, ("System Manager",)),
+	}
 
 	def setUp(self):
 		# the guard's counts are the suite's own: a test starts with none (they are cleared
@@ -66,6 +65,14 @@ class APIKeyTestCase(IntegrationTestCase):
 		data = response.get_json()["message"]["data"]
 		frappe.db.commit()  # a new snapshot: this thread sees what the request committed
 		return data["name"], data["secret"], data
+
+	def issue_token(self, key: str, secret: str) -> str:
+		"""An access token for the key, issued over HTTP."""
+		response = api_request(
+			"POST", "/api/method/my_api_app.api.auth.issue_token", headers=token_header(key, secret)
+		)
+		self.assertEqual(response.status_code, 200, response.get_data(as_text=True))
+		return response.get_json()["message"]["data"]["access_token"]
 
 	def call(self, path, headers, method="GET", **kwargs):
 		response = api_request(method, path, headers=headers, **kwargs)

@@ -1,59 +1,19 @@
 """The closed world through Frappe's real request pipeline: a scoped credential runs only what
 can be proven inside its scopes (issue 24's attacks, each tried the way the review found it)."""
 
-import threading
-
 import frappe
-from werkzeug.test import Client
 
 from my_api_app.api_keys.tests.test_api_keys import (
-	MANAGER,
-	OTHER,
 	OWNER,
 	APIKeyTestCase,
 	bearer_header,
 	token_header,
 )
+from my_api_app.shared.in_process import on_one_thread
 from my_api_app.testing import api_request
 
 WHOAMI = "my_api_app.api.auth.whoami"
 HELLO = "my_api_app.examples.public.hello"
-
-
-def on_one_thread(requests: list[dict]) -> list:
-	"""Send requests one after another on one thread, as a gunicorn worker thread serves them
-	(``frappe.local`` is the thread's own; the WSGI app must leave nothing of one request to
-	the next). Each item: ``method``, ``path`` and werkzeug ``open`` arguments."""
-	import frappe.app
-
-	site = frappe.local.site
-	outcome: dict = {"responses": []}
-
-	def send():
-		client = Client(frappe.app.application, use_cookies=False)
-		try:
-			for spec in requests:
-				spec = dict(spec)
-				headers = {"X-Frappe-Site-Name": site, **spec.pop("headers", {})}
-				outcome["responses"].append(
-					client.open(
-						spec.pop("path"),
-						method=spec.pop("method", "GET"),
-						headers=headers,
-						environ_base={"REMOTE_ADDR": spec.pop("remote_addr", "127.0.0.1")},
-						buffered=True,
-						**spec,
-					)
-				)
-		except BaseException as error:
-			outcome["error"] = error
-
-	thread = threading.Thread(target=send)
-	thread.start()
-	thread.join()
-	if "error" in outcome:
-		raise outcome["error"]
-	return outcome["responses"]
 
 
 class TestClosedWorld(APIKeyTestCase):

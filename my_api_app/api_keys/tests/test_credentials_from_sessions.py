@@ -71,9 +71,7 @@ class TestCredentialsFromSessions(APIKeyTestCase):
 
 	def test_a_password_change_that_logs_out_every_session_stops_the_users_tokens(self):
 		key, secret, _ = self.create_key()
-		token = api_request(
-			"POST", "/api/method/my_api_app.api.auth.issue_token", headers=token_header(key, secret)
-		).get_json()["message"]["data"]["access_token"]
+		token = self.issue_token(key, secret)
 		whoami = "/api/method/my_api_app.api.auth.whoami"
 		self.assertEqual(api_request("GET", whoami, headers=bearer_header(token)).status_code, 200)
 		user = frappe.get_doc("User", OWNER)
@@ -87,9 +85,7 @@ class TestCredentialsFromSessions(APIKeyTestCase):
 		offered = [m for m in frappe.local.message_log if "Revoke all" in str(m)]
 		self.assertTrue(offered)
 		time.sleep(1.1)  # tokens carry their issue time in whole seconds: the next second's work
-		fresh = api_request(
-			"POST", "/api/method/my_api_app.api.auth.issue_token", headers=token_header(key, secret)
-		).get_json()["message"]["data"]["access_token"]
+		fresh = self.issue_token(key, secret)
 		self.assertEqual(api_request("GET", whoami, headers=bearer_header(fresh)).status_code, 200)
 
 	def test_revoke_user_keys_is_the_owners_or_a_managers(self):

@@ -22,6 +22,7 @@ from my_api_app.inbound_webhooks import processing
 from my_api_app.shared.frappe_compat import IntegrationTestCase
 from my_api_app.shared.rules.webhook_signing import new_secret, sign, sign_frappe, sign_github, sign_stripe
 from my_api_app.testing import api_request, make_api_user
+from my_api_app.tests.factories import make_webhook_source
 
 RECEIVE = "/api/method/my_api_app.api.inbound.receive"
 HANDLER = "my_api_app.inbound_webhooks.tests.handlers.record"
@@ -40,20 +41,7 @@ MANAGER = "inbound-manager@example.com"
 
 
 def make_source(slug: str, scheme: str, secrets: list[dict], **fields) -> None:
-	if frappe.db.exists("Webhook Source", slug):
-		frappe.delete_doc("Webhook Source", slug, force=True, ignore_permissions=True)
-	frappe.get_doc(
-		{
-			"doctype": "Webhook Source",
-			"slug": slug,
-			"scheme": scheme,
-			"handler": HANDLER,
-			"queue": "short",
-			"secrets": secrets,
-			**fields,
-		}
-	).insert()
-	frappe.db.commit()
+	make_webhook_source(slug, scheme, secrets, handler=HANDLER, **fields)
 
 
 def unique(prefix: str) -> str:

@@ -15,8 +15,8 @@ from frappe.utils import add_to_date, get_bench_path, now_datetime
 from frappe.utils.background_jobs import get_job
 
 from my_api_app.jobs import sweep
-from my_api_app.shared.frappe_compat import IntegrationTestCase
-from my_api_app.testing import api_request, make_api_user
+from my_api_app.testing import api_request
+from my_api_app.tests.factories import ApiUsersTestCase
 
 OWNER = "jobs-owner@example.com"
 OTHER = "jobs-other@example.com"
@@ -63,13 +63,8 @@ def tearDownModule():
 		_worker.wait(timeout=10)
 
 
-class JobsTestCase(IntegrationTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.owner = make_api_user(OWNER)
-		cls.other = make_api_user(OTHER)
-		cls.manager = make_api_user(MANAGER, roles=("System Manager",))
+class JobsTestCase(ApiUsersTestCase):
+	USERS = {"owner": (OWNER, ()), "other": (OTHER, ()), "manager": (MANAGER, ("System Manager",))}
 
 	def start(self, behaviour="finish", caller=None, headers=None, **fields):
 		marker = fields.pop("marker", f"job-{uuid.uuid4().hex[:12]}")

@@ -66,6 +66,11 @@ SECURITY_SCHEMES = {
 }
 _SCOPED_SCHEMES = ("ApiKeyToken", "ApiKeyBasic", "BearerJWT")
 
+
+def _count_header(description: str) -> dict:
+	return {"description": description, "schema": {"type": "string", "pattern": "^[0-9]+$"}}
+
+
 # Headers, as shared.request_hooks and rate_limits.rules.gcra.rate_limit_headers write them.
 HEADERS = {
 	"X-Request-Id": {
@@ -92,22 +97,10 @@ HEADERS = {
 		"description": 'The closest policy: `"<name>";r=<remaining>;t=<seconds until reset>`.',
 		"schema": {"type": "string"},
 	},
-	"X-RateLimit-Limit": {
-		"description": "The closest policy's limit.",
-		"schema": {"type": "string", "pattern": "^[0-9]+$"},
-	},
-	"X-RateLimit-Remaining": {
-		"description": "Requests left in the closest policy.",
-		"schema": {"type": "string", "pattern": "^[0-9]+$"},
-	},
-	"X-RateLimit-Reset": {
-		"description": "Seconds until the closest policy is full again.",
-		"schema": {"type": "string", "pattern": "^[0-9]+$"},
-	},
-	"Retry-After": {
-		"description": "Seconds to wait before trying again.",
-		"schema": {"type": "string", "pattern": "^[0-9]+$"},
-	},
+	"X-RateLimit-Limit": _count_header("The closest policy's limit."),
+	"X-RateLimit-Remaining": _count_header("Requests left in the closest policy."),
+	"X-RateLimit-Reset": _count_header("Seconds until the closest policy is full again."),
+	"Retry-After": _count_header("Seconds to wait before trying again."),
 }
 RATE_LIMIT_HEADERS = (
 	"RateLimit-Policy",

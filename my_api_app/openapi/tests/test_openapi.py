@@ -3,8 +3,6 @@
 import importlib
 import json
 import os
-import subprocess
-import sys
 import tempfile
 
 import frappe
@@ -16,7 +14,7 @@ from my_api_app.shared.endpoints import ENDPOINTS
 from my_api_app.shared.frappe_compat import IntegrationTestCase
 from my_api_app.testing import api_request, make_api_user
 from my_api_app.tests.durable_webhook import insert_durable_webhook
-from my_api_app.tests.factories import make_api_key
+from my_api_app.tests.factories import bench_command, make_api_key
 
 DOCUMENT = "/api/method/my_api_app.api.openapi.document"
 MANAGER = "openapi-manager@example.com"
@@ -105,24 +103,8 @@ class OpenAPIDocumentTestCase(IntegrationTestCase):
 		self.addCleanup(update_site_config, EXAMPLES, saved if saved is not None else "None")
 		with tempfile.TemporaryDirectory() as directory:
 			path = os.path.join(directory, "openapi.json")
-			result = subprocess.run(
-				[
-					sys.executable,
-					"-m",
-					"frappe.utils.bench_helper",
-					"frappe",
-					"--site",
-					frappe.local.site,
-					"export-openapi",
-					"--output",
-					path,
-					"--server-url",
-					"https://api.example.com",
-				],
-				cwd=frappe.local.sites_path,
-				capture_output=True,
-				text=True,
-				timeout=300,
+			result = bench_command(
+				"export-openapi", "--output", path, "--server-url", "https://api.example.com", timeout=300
 			)
 			self.assertEqual(result.returncode, 0, result.stderr[-3000:])
 			with open(path, encoding="utf-8") as file:

@@ -6,9 +6,8 @@ from frappe.installer import update_site_config
 from my_api_app.api_keys.tests.test_api_keys import token_header
 from my_api_app.rate_limits import desk_rules as rules
 from my_api_app.rate_limits import enforcement
-from my_api_app.shared.frappe_compat import IntegrationTestCase
-from my_api_app.testing import api_request, make_api_user
-from my_api_app.tests.factories import make_api_key
+from my_api_app.testing import api_request
+from my_api_app.tests.factories import ApiUsersTestCase, make_api_key
 
 PING = "/api/method/my_api_app.tests.endpoints.ping"
 IN_CODE = "/api/method/my_api_app.tests.endpoints.limited_in_code"
@@ -16,12 +15,8 @@ ALICE = "limits-alice@example.com"
 BOB = "limits-bob@example.com"
 
 
-class TestRateLimits(IntegrationTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.alice = make_api_user(ALICE)
-		cls.bob = make_api_user(BOB)
+class TestRateLimits(ApiUsersTestCase):
+	USERS = {"alice": (ALICE, ()), "bob": (BOB, ())}
 
 	def setUp(self):
 		self.tearDown()

@@ -8,24 +8,21 @@ import os
 import random
 import unittest
 import uuid
-from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import frappe
 from frappe.core.doctype.log_settings.log_settings import run_log_clean_up
 from frappe.deferred_insert import save_to_db
-from frappe.installer import update_site_config
 from frappe.utils import add_to_date, get_datetime, get_system_timezone, now_datetime
 from frappe.utils.background_jobs import get_job
 
 from my_api_app.request_log import buffer, settings, usage
 from my_api_app.request_log.rules.records import make_record
 from my_api_app.shared import frappe_compat
-from my_api_app.shared.frappe_compat import IntegrationTestCase
 from my_api_app.shared.rules.dispatch import resolve
-from my_api_app.testing import api_request, make_api_user
-from my_api_app.tests.factories import site_config
+from my_api_app.testing import api_request
+from my_api_app.tests.factories import ApiUsersTestCase, set_request_log, site_config
 
 OWNER = "reqlog-owner@example.com"
 OTHER = "reqlog-other@example.com"
@@ -38,15 +35,6 @@ USAGE = "/api/method/my_api_app.api.usage.key_usage"
 BODY_MARKER = "body-marker-that-must-never-be-logged"
 
 
-def set_logging(on: bool) -> None:
-	"""Switch the log in System Settings as Desk does (a document save)."""
-	system_settings = frappe.get_single("System Settings")
-	system_settings.set(settings.SETTING, int(on))
-	system_settings.flags.ignore_mandatory = True  # a test site never ran the setup wizard
-	system_settings.save(ignore_permissions=True)
-	frappe.db.commit()
-
-
 def records(prefix: str) -> list[dict]:
 	"""The flushed records whose request id starts with ``prefix``, oldest first."""
 	buffer.flush()
@@ -55,19 +43,19 @@ def records(prefix: str) -> list[dict]:
 	)
 
 
-class RequestLogTestCase(IntegrationTestCase):
+class RequestLogTestCase(ApiUsersTestCase):
+	USERS = {"owner_frappe_key": (OWNER, ()), "other_frappe_key": (OTHER, ())}
+
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.owner_frappe_key = make_api_user(OWNER)
-		cls.other_frappe_key = make_api_user(OTHER)
 		settings.ensure_setting()
 		frappe.db.commit()
-		set_logging(True)
+		set_request_log(True)
 
 	@classmethod
 	def tearDownClass(cls):
-		set_logging(False)
+		set_request_log(False)
 		super().tearDownClass()
 
 	def setUp(self):
@@ -233,14 +221,14 @@ class TestCapture(RequestLogTestCase):
 			self.assertNotIn(forbidden, dumped)
 
 	def test_switched_off_nothing_is_recorded(self):
-		set_logging(False)
+		set_request_log(False)
 		try:
 			for _ in range(5):
 				self.assertEqual(self.send("GET", PING).status_code, 200)
 			self.send("GET", WHOAMI, auth=self.owner_frappe_key)
 			self.assertEqual(records(self.prefix), [])
 		finally:
-			set_logging(True)
+			set_request_log(True)
 		self.send("GET", PING)
 		self.assertEqual(len(records(self.prefix)), 1)
 

@@ -167,40 +167,12 @@ _DOCUMENT_ROUTES = {
 	dispatch.DELETE: DELETE,
 	dispatch.DOCUMENT_METHOD: WRITE,
 }
-# What each v1/v2 list route passes on to frappe.client.get_list.
-_LIST_ARGS = {
-	"v1": frozenset(
-		(
-			"fields",
-			"filters",
-			"or_filters",
-			"order_by",
-			"group_by",
-			"limit_start",
-			"limit_page_length",
-			"limit",
-			"as_dict",
-			"debug",
-			"parent",
-		)
-	),
-	# Frappe 15 passes these on to get_list; Frappe 16 reads start and limit (and debug)
-	"v2": frozenset(
-		(
-			"fields",
-			"filters",
-			"or_filters",
-			"order_by",
-			"group_by",
-			"limit_start",
-			"start",
-			"limit",
-			"as_dict",
-			"debug",
-			"parent",
-		)
-	),
-}
+# What each v1/v2 list route passes on to frappe.client.get_list. Frappe 15 passes the v2 ones
+# on to get_list; Frappe 16 reads start and limit (and debug).
+_V1_LIST_ARGS = frozenset(
+	"fields filters or_filters order_by group_by limit_start limit_page_length limit as_dict debug parent".split()
+)
+_LIST_ARGS = {"v1": _V1_LIST_ARGS, "v2": _V1_LIST_ARGS - {"limit_page_length"} | {"start"}}
 _COUNT_ARGS = frozenset(("filters", "or_filters", "distinct", "limit"))
 
 

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from my_api_app.shared.rules.local_copies import ALL, LocalCopies
+from my_api_app.tests.pytest_redis import free_port, start_redis
 
 CHANNEL = "site1|my_api_app:committed_cache"
 
@@ -211,53 +212,20 @@ class RestartableRedis:
 	"""A Redis server of the test's own (on a port of its own), to be restarted for real."""
 
 	def __init__(self, directory):
-		import shutil
-
 		self.directory = directory
-		self.port = _free_port()
+		self.port = free_port()
 		self.server = None
-		assert shutil.which("redis-server"), "redis-server is not installed (Debian package redis-server)"
 
 	@property
 	def url(self) -> str:
 		return f"redis://127.0.0.1:{self.port}/0"
 
 	def start(self) -> None:
-		import subprocess
-		import time
-
-		self.server = subprocess.Popen(
-			[
-				"redis-server",
-				"--port",
-				str(self.port),
-				"--bind",
-				"127.0.0.1",
-				"--save",
-				"",
-				"--dir",
-				str(self.directory),
-			],
-			stdout=subprocess.DEVNULL,
-		)
-		client = redis.Redis(port=self.port)
-		for _ in range(200):
-			try:
-				client.ping()
-				return
-			except redis.ConnectionError:
-				time.sleep(0.02)
-		raise AssertionError("redis-server did not start")
+		self.server = start_redis(self.port, self.directory)
 
 	def stop(self) -> None:
 		self.server.terminate()
 		self.server.wait(timeout=10)
-
-
-def _free_port() -> int:
-	with socket.socket() as s:
-		s.bind(("127.0.0.1", 0))
-		return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ Three kinds of scope string:
 A scope only narrows: the request still runs as the key's user, with that user's permissions.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote, unquote

@@ -223,10 +223,7 @@ def sign_github(body: bytes, secret: str) -> str:
 def verify_github(header: str | None, body: bytes, secrets: Sequence[str]) -> None:
 	"""GitHub signs no timestamp, so this cannot refuse a replay; pair it with a delivery id check."""
 	_require_secrets(secrets)
-	if not header:
-		raise InvalidSignature(f"missing {GITHUB_HEADER} header")
-	if not _any_match([sign_github(body, secret).encode() for secret in secrets], [header.strip().encode()]):
-		raise InvalidSignature("no matching signature")
+	_verify_one_value(GITHUB_HEADER, header, [sign_github(body, secret) for secret in secrets])
 
 
 def sign_frappe(body: bytes, secret: str) -> str:
@@ -240,9 +237,14 @@ def sign_frappe(body: bytes, secret: str) -> str:
 def verify_frappe(header: str | None, body: bytes, secrets: Sequence[str]) -> None:
 	"""Like GitHub's, no timestamp is signed: replays cannot be refused from the signature."""
 	_require_secrets(secrets)
+	_verify_one_value(FRAPPE_HEADER, header, [sign_frappe(body, secret) for secret in secrets])
+
+
+def _verify_one_value(name: str, header: str | None, expected: list[str]) -> None:
+	"""A header carrying one signature, which must be one of ``expected`` (one a secret)."""
 	if not header:
-		raise InvalidSignature(f"missing {FRAPPE_HEADER} header")
-	if not _any_match([sign_frappe(body, secret).encode() for secret in secrets], [header.strip().encode()]):
+		raise InvalidSignature(f"missing {name} header")
+	if not _any_match([value.encode() for value in expected], [header.strip().encode()]):
 		raise InvalidSignature("no matching signature")
 
 

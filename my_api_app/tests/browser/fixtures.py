@@ -16,7 +16,6 @@ failure report names its files. MY_API_APP_BROWSER_HEADED=1 shows the browser (n
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 import uuid

@@ -25,6 +25,7 @@ from my_api_app.tests.browser.frappe_desk import desk
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from my_api_app.webhooks.local_receiver import Answer, Receiver
+from my_api_app.webhooks.tests.http.webhooks_test import post_durable_webhook
 
 RECEIVE = "/api/method/my_api_app.api.inbound.receive"
 START_JOB = "my_api_app.jobs.tests.job_endpoints.start_test_job"
@@ -154,23 +155,11 @@ def test_a_receivers_answer_and_a_webhooks_own_header_show_as_text(
 	mark = f"xss{uuid.uuid4().hex[:8]}"
 	answer = Answer(status=500, headers={"X-Reply": probe(mark + "h")}, body=probe(mark + "r").encode())
 	receiver = Receiver(lambda received: answer).start()
-	webhook = f"markup-{uuid.uuid4().hex[:8]}"
+	webhook, response = post_durable_webhook(
+		admin, receiver.url, webhook_headers=[{"key": "X-Note", "value": probe(mark + "w")}]
+	)
 	try:
-		admin.request(
-			"POST",
-			"/api/resource/Webhook",
-			json={
-				"__newname": webhook,
-				"webhook_doctype": "ToDo",
-				"webhook_docevent": "after_insert",
-				"request_url": receiver.url,
-				"request_structure": "JSON",
-				"webhook_json": '{"name": "{{ doc.name }}"}',
-				"webhook_headers": [{"key": "X-Note", "value": probe(mark + "w")}],
-				"enabled": 1,
-				"durable_delivery": 1,
-			},
-		).raise_for_status()
+		response.raise_for_status()
 		admin.request("POST", "/api/resource/ToDo", json={"description": "markup"}).raise_for_status()
 
 		def delivery():

@@ -13,12 +13,10 @@ stores them. Needs ``MY_API_APP_E2E_BENCH``.
 import base64
 import json
 import os
-import pickle
 import subprocess
 import sys
 import time
 import uuid
-import zlib
 from contextlib import contextmanager
 from pathlib import Path
 

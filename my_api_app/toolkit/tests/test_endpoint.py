@@ -5,8 +5,8 @@ import json
 import frappe
 
 from my_api_app.shared import frappe_compat
-from my_api_app.shared.frappe_compat import IntegrationTestCase
-from my_api_app.testing import api_request, make_api_user
+from my_api_app.testing import api_request
+from my_api_app.tests.factories import ApiUsersTestCase
 
 MEMBER = "toolkit-member@example.com"
 OTHER = "toolkit-other@example.com"
@@ -17,13 +17,8 @@ def method_path(dotted: str) -> str:
 	return f"/api/method/{dotted}"
 
 
-class TestEndpoint(IntegrationTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.member = make_api_user(MEMBER)
-		cls.other = make_api_user(OTHER)
-		cls.manager = make_api_user(MANAGER, roles=("System Manager",))
+class TestEndpoint(ApiUsersTestCase):
+	USERS = {"member": (MEMBER, ()), "other": (OTHER, ()), "manager": (MANAGER, ("System Manager",))}
 
 	def setUp(self):
 		frappe.db.delete("ToDo", {"allocated_to": ("in", [MEMBER, OTHER])})

@@ -12,10 +12,9 @@ import frappe
 from frappe.utils import get_datetime, now_datetime
 
 from my_api_app.shared import frappe_compat
-from my_api_app.shared.frappe_compat import IntegrationTestCase
 from my_api_app.shared.rules import webhook_signing
-from my_api_app.testing import api_request, make_api_user
-from my_api_app.tests.factories import site_config
+from my_api_app.testing import api_request
+from my_api_app.tests.factories import ApiUsersTestCase, site_config
 from my_api_app.webhooks import config, sending, transport
 from my_api_app.webhooks.local_receiver import Answer, Receiver
 
@@ -25,13 +24,13 @@ READER = "webhooks-reader@example.com"
 API = "/api/method/my_api_app.api.webhooks."
 
 
-class WebhookTestCase(IntegrationTestCase):
+class WebhookTestCase(ApiUsersTestCase):
+	USERS = {"writer_key": (WRITER, ("System Manager",)), "reader_key": (READER, ())}
+
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
 		cls.receiver = Receiver(respond=lambda received: cls.answer(received)).start()
-		cls.writer_key = make_api_user(WRITER, roles=("System Manager",))
-		cls.reader_key = make_api_user(READER)
 
 	@classmethod
 	def tearDownClass(cls):

@@ -1,7 +1,6 @@
 """Durable webhooks in Desk: from the Webhook form to its delivery log, and a resend."""
 
 import sys
-import uuid
 from pathlib import Path
 
 from my_api_app.tests.http.e2e_site import skip_unless_live_site, wait_for
@@ -14,26 +13,14 @@ from my_api_app.tests.browser.frappe_desk import click_custom_button, desk, wait
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from my_api_app.webhooks.local_receiver import Receiver
+from my_api_app.webhooks.tests.http.webhooks_test import post_durable_webhook
 
 
 def test_delivery_log_and_resend(desk_page, make_desk_user, admin, rq_workers):
 	receiver = Receiver().start()
+	webhook, response = post_durable_webhook(admin, receiver.url)
 	try:
-		webhook = f"browser-durable-{uuid.uuid4().hex[:8]}"
-		admin.request(
-			"POST",
-			"/api/resource/Webhook",
-			json={
-				"__newname": webhook,
-				"webhook_doctype": "ToDo",
-				"webhook_docevent": "after_insert",
-				"request_url": receiver.url,
-				"request_structure": "JSON",
-				"webhook_json": '{"name": "{{ doc.name }}"}',
-				"enabled": 1,
-				"durable_delivery": 1,
-			},
-		).raise_for_status()
+		response.raise_for_status()
 		admin.request(
 			"POST", "/api/resource/ToDo", json={"description": "browser webhook"}
 		).raise_for_status()

@@ -75,7 +75,9 @@ def receiver(admin):
 		assert response.status_code == 202 or response.ok, response.text
 
 
-def make_webhook(admin, receiver, **fields) -> str:
+def post_durable_webhook(admin, url: str, **fields) -> tuple[str, object]:
+	"""A durable webhook on ToDo's after_insert to ``url``, made over the API: its name and the
+	response (whose ``__onload`` carries the signing secret, in this answer only)."""
 	name = f"e2e-durable-{uuid.uuid4().hex[:8]}"
 	response = admin.request(
 		"POST",
@@ -84,15 +86,20 @@ def make_webhook(admin, receiver, **fields) -> str:
 			"__newname": name,
 			"webhook_doctype": "ToDo",
 			"webhook_docevent": "after_insert",
-			"request_url": receiver.url,
+			"request_url": url,
 			"request_structure": "JSON",
-			"webhook_json": '{"name": "{{ doc.name }}", "description": "{{ doc.description }}"}',
+			"webhook_json": '{"name": "{{ doc.name }}"}',
 			"enabled": 1,
 			"durable_delivery": 1,
-			"timeout": 3,
 			**fields,
 		},
 	)
+	return name, response
+
+
+def make_webhook(admin, receiver, **fields) -> str:
+	fields.setdefault("webhook_json", '{"name": "{{ doc.name }}", "description": "{{ doc.description }}"}')
+	name, response = post_durable_webhook(admin, receiver.url, timeout=3, **fields)
 	assert response.status_code == 200, response.text
 	receiver.webhooks.append(name)
 	receiver.secret = response.json()["data"]["__onload"]["signing_secret"]  # shown in this answer only
