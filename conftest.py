@@ -7,11 +7,9 @@ when one is configured (``my_api_app.tests.http.e2e_site``)."""
 
 from my_api_app.tests.http.e2e_site import live_site_configured
 
-pytest_plugins = [
-	"my_api_app.tests.pytest_redis",
-	"my_api_app.tests.http.fixtures",
-	"my_api_app.tests.browser.fixtures",
-]
+pytest_plugins = ["my_api_app.tests.pytest_redis"]
 
-if not live_site_configured():
+if live_site_configured():
+	pytest_plugins += ["my_api_app.tests.http.fixtures", "my_api_app.tests.browser.fixtures"]
+else:
 	collect_ignore_glob = ["my_api_app/*tests/http", "my_api_app/*tests/browser"]  # * spans folders

@@ -7,7 +7,7 @@ restarted from the bench's config) or MariaDB (``mysqladmin shutdown``, restarte
 ``service mariadb start``) is stopped for OUTAGE seconds. Every answer is counted by (client,
 status, content type, Retry-After). What the app can answer itself is a 503 with ``Retry-After``
 and the structured body; where Frappe fails outside every hook (its end-of-request database
-sync, its own error page), the WSGI server's bare 500 remains (README: let the proxy map it).
+sync, its own error page), the WSGI server's bare 500 remains (README, Install: let the proxy map it).
 
 	BENCH_SITE=... BENCH_BENCH=~/frappe-bench python benchmarks/outages.py redis 8
 	BENCH_SITE=... BENCH_BENCH=~/frappe-bench python benchmarks/outages.py database 6

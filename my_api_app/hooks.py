@@ -7,6 +7,8 @@ app_description = (
 )
 app_email = "developers@my-api-app.invalid"
 app_license = "mit"
+# DocType controllers carry the fields' types, as Frappe writes them when a DocType is saved
+export_python_type_annotations = True
 
 after_install = [
 	"my_api_app.rate_limits.install.after_install",
@@ -23,6 +25,7 @@ after_migrate = [
 # While the app's tests run, the test suites' endpoints and the examples exist in that process.
 before_tests = ["my_api_app.tests.before_tests"]
 before_uninstall = [
+	"my_api_app.shared.app_doctypes.delete_stored_secrets",
 	"my_api_app.request_log.settings.before_uninstall",
 	"my_api_app.webhooks.custom_fields.uninstall",
 ]

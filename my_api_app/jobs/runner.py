@@ -8,17 +8,18 @@ canceled while it ran is rolled back instead of committed.
 """
 
 import frappe
-from frappe.database import get_db
 from frappe.utils import now_datetime
 
 from my_api_app.jobs.rules import states as rules
+from my_api_app.shared import frappe_compat, request_context
 
 REALTIME_EVENT = "api_job"
 
 
 def current_job_id() -> str | None:
 	"""The API Job the code is running in, or None outside a job."""
-	return getattr(frappe.local, "api_job_id", None)
+	state = request_context.peek()
+	return state.api_job if state else None
 
 
 def run(api_job: str, target: str, arguments: dict) -> None:
@@ -27,7 +28,8 @@ def run(api_job: str, target: str, arguments: dict) -> None:
 		return
 	frappe.db.commit()
 	_publish(api_job, {"status": rules.STARTED})
-	frappe.local.api_job_id = api_job
+	state = request_context.current()
+	state.api_job = api_job
 	try:
 		value = frappe.get_attr(target)(**arguments)
 		result = rules.encode_result(
@@ -55,11 +57,10 @@ def run(api_job: str, target: str, arguments: dict) -> None:
 		else:
 			frappe.db.rollback()  # canceled while it ran: its work is not kept
 	finally:
-		frappe.local.api_job_id = None
-		progress_db = getattr(frappe.local, "api_job_progress_db", None)
-		if progress_db is not None:
-			progress_db.close()
-			frappe.local.api_job_progress_db = None
+		state.api_job = None
+		if state.job_progress_db is not None:
+			state.job_progress_db.close()
+			state.job_progress_db = None
 
 
 def report_progress(percent: float, message: str | None = None) -> None:
@@ -92,16 +93,10 @@ def _move(api_job: str, expected: str, values: dict) -> bool:
 
 
 def _progress_db():
-	if getattr(frappe.local, "api_job_progress_db", None) is None:
-		conf = frappe.conf
-		frappe.local.api_job_progress_db = get_db(
-			host=conf.db_host,
-			port=conf.db_port,
-			user=conf.db_name,
-			password=conf.db_password,
-			cur_db_name=conf.db_name,
-		)
-	return frappe.local.api_job_progress_db
+	state = request_context.current()
+	if state.job_progress_db is None:
+		state.job_progress_db = frappe_compat.second_connection()
+	return state.job_progress_db
 
 
 def _publish(api_job: str, message: dict) -> None:

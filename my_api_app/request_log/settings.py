@@ -4,7 +4,7 @@ place in Log Settings.
 The switch is a Custom Field of the app's own, installed, migrated and uninstalled here, on
 every Frappe version. Frappe 16 has a ``log_api_requests`` field of its own that switches its
 own API Request Log (path, method and user of /api/ requests): sharing that field would log
-every request twice, so the two switches are independent (README "Request log"). On Frappe 16
+every request twice, so the two switches are independent (request_log/README.md). On Frappe 16
 the app's checkbox sits under Frappe's, in System Settings' API Logging section.
 """
 

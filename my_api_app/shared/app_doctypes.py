@@ -1,4 +1,4 @@
-"""The app's own DocTypes as Frappe's generic routes reach them (README: "Who may do what").
+"""The app's own DocTypes as Frappe's generic routes reach them (shared/README.md, "Frappe: DocTypes, versions, in-process calls").
 
 Frappe 15 leaves openings that no permission row closes, and this module closes them for
 every DocType of the app's modules (hooks.py wires it; the generated tests in
@@ -55,6 +55,15 @@ READ_PERMISSIONS = frozenset({"read", "select", "print", "email", "report", "exp
 def modules() -> list[str]:
 	"""The app's Frappe modules: one a capability (modules.txt)."""
 	return frappe.get_module_list(APP)
+
+
+def delete_stored_secrets() -> None:
+	"""before_uninstall: the encrypted values of the app's Password fields (``__Auth`` rows: key
+	hashes, signing keys, webhook secrets) go with the app. Frappe drops the DocTypes' tables on
+	uninstall, but deletes ``__Auth`` rows only document by document."""
+	doctypes = frappe.get_all("DocType", filters={"module": ("in", modules())}, pluck="name")
+	if doctypes:
+		frappe.db.delete("__Auth", {"doctype": ("in", doctypes)})
 
 
 def is_app_doctype(doctype: str) -> bool:

@@ -139,6 +139,21 @@ def _api_routes():
 	return frappe.api.API_URL_MAP.bind("localhost")
 
 
+def second_connection():
+	"""A database connection of its own to the site's database, made as ``frappe.connect`` makes
+	the request's (Frappe 15 logs in as the database's name; Frappe 16 as ``db_user``, and may
+	use a socket)."""
+	from frappe.database import get_db
+
+	conf = frappe.local.conf
+	login = {"host": conf.db_host, "port": conf.db_port, "password": conf.db_password}
+	if FRAPPE_MAJOR >= 16:
+		login |= {"socket": conf.db_socket, "user": conf.db_user or conf.db_name}
+	else:
+		login["user"] = conf.db_name
+	return get_db(**login, cur_db_name=conf.db_name)
+
+
 def match_api_route(path: str, method: str) -> tuple[tuple[str, str], dict]:
 	"""``shared.rules.dispatch.Match`` over Frappe's own route map: ``((version, endpoint name),
 	arguments)``. Endpoints are named by their function; v2's ``run_doc_method`` is a lambda."""

@@ -53,7 +53,14 @@ class ApiRequest:
 	  authentication consumes the header;
 	- ``past_limit``: the brute-force guard refused the password login (its Retry-After);
 	- ``copies_caught_up``: the request has read the committed cache's announcements
-	  (``committed_cache.get``: once a request).
+	  (``committed_cache.get``: once a request);
+	- ``durable_webhooks``, ``webhook_sends``: the durable webhooks by DocType, read once, and
+	  the sends this transaction queues when it commits (``webhooks.config``, ``webhooks.events``);
+	- ``site_zone``: the site's time zone, read once (``toolkit.response_types``);
+	- ``api_job``, ``job_progress_db``: in a job's run, its API Job and the connection its
+	  progress is written on (``jobs.runner``).
+
+	Outside a request (a job, a console), the state is the call's own ``frappe.local``'s.
 	"""
 
 	__slots__ = (
@@ -61,8 +68,11 @@ class ApiRequest:
 		"_client_ip",
 		"_credential",
 		"_reach",
+		"api_job",
 		"copies_caught_up",
+		"durable_webhooks",
 		"endpoint",
+		"job_progress_db",
 		"log_started",
 		"noted_error",
 		"past_limit",
@@ -70,6 +80,8 @@ class ApiRequest:
 		"refusal",
 		"request_id",
 		"response_headers",
+		"site_zone",
+		"webhook_sends",
 	)
 
 	def __init__(self) -> None:
@@ -77,7 +89,12 @@ class ApiRequest:
 		self._client_ip = _UNKNOWN
 		self._reach = None
 		self._credential = _UNKNOWN
+		self.api_job: str | None = None
 		self.copies_caught_up = False
+		self.durable_webhooks: dict | None = None
+		self.site_zone = None
+		self.webhook_sends: set | None = None
+		self.job_progress_db = None
 		self.endpoint = None  # its toolkit endpoint's spec (shared.endpoints)
 		self.log_started: tuple[float, float] | None = None
 		self.noted_error: ApiError | None = None

@@ -2,7 +2,7 @@
 
 Frappe writes the local variables of every frame of a failed request or job into the Error Log,
 masking only variables whose *name* holds password, secret, token or key; objects that carry a
-secret hold it as a ``shared.rules.secret.Secret`` (README "Secrets in memory"). Each test plants
+secret hold it as a ``shared.rules.secret.Secret`` (shared/README.md, "Secrets, addresses, cached values"). Each test plants
 unique secrets, makes a dependency fail for real while they are in memory (a table renamed away
 for the request, as in an outage: DDL, so the test commits what the request needs first; a
 rate-limit Redis URL nothing listens on; or a stored value the app would never write) in API

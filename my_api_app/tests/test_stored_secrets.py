@@ -1,4 +1,4 @@
-"""Bench tests of the secrets the app stores (README, "Secrets"): the signing keys' private
+"""Bench tests of the secrets the app stores (shared/README.md, "Secrets, addresses, cached values"): the signing keys' private
 keys, the API keys' secret hashes, durable webhooks' signing secrets and Webhook Source secrets.
 A System Manager tries every way Frappe reads data over HTTP (``frappe.client.*`` including
 ``get_password``, ``/api/resource``, ``/api/v2/document``, the form loader, report view and its
@@ -15,7 +15,7 @@ from frappe.utils.password import get_decrypted_password, set_encrypted_password
 from my_api_app import console
 from my_api_app.api_keys import store, tokens
 from my_api_app.patches.v1 import encrypt_api_key_hashes, move_webhook_signing_secrets
-from my_api_app.shared import frappe_compat
+from my_api_app.shared import app_doctypes, frappe_compat
 from my_api_app.shared.frappe_compat import IntegrationTestCase
 from my_api_app.shared.rules import api_key_format, webhook_signing
 from my_api_app.testing import api_request, make_api_user
@@ -109,6 +109,26 @@ class TestStoredSecrets(IntegrationTestCase):
 		query = {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in query.items()}
 		response = api_request("GET", path, query=query, auth=self.manager)
 		return response.status_code, response.get_data(as_text=True)
+
+	def test_uninstalling_deletes_every_stored_secret_of_the_app(self):
+		"""before_uninstall deletes the app's ``__Auth`` rows (Frappe drops the tables only); run
+		in a transaction that is rolled back."""
+
+		def auth_rows() -> dict[str, int]:
+			rows = frappe.db.sql("select doctype, count(*) from `__Auth` group by doctype")
+			return {doctype: count for doctype, count in rows}
+
+		before = auth_rows()
+		self.assertTrue({"API Key", "API Signing Key", "Webhook Source Secret"} <= set(before), before)
+		try:
+			app_doctypes.delete_stored_secrets()
+			after = auth_rows()
+		finally:
+			frappe.db.rollback()
+		self.assertFalse(set(after) & {"API Key", "API Signing Key", "Webhook Source Secret"}, after)
+		self.assertFalse(any(app_doctypes.is_app_doctype(doctype) for doctype in after), after)
+		self.assertEqual(after.get("User"), before.get("User"))  # Frappe's own stay
+		self.assertEqual(auth_rows(), before)
 
 	def test_the_stored_values_are_what_signs_and_verifies(self):
 		"""The code that needs a secret reads it (and nothing else does, below)."""

@@ -45,7 +45,7 @@ def endpoint(
 	envelope: bool = True,
 	enabled_by: str | None = None,
 ) -> Callable:
-	"""Declare an API endpoint; see the module docstring and README for each option.
+	"""Declare an API endpoint; see the module docstring and toolkit/README.md for each option.
 
 	- ``methods``: allowed HTTP methods (default POST only; GET must be asked for).
 	- ``allow_guest``: callable without logging in.

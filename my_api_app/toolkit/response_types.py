@@ -9,19 +9,20 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-import frappe
 from frappe.utils import get_system_timezone
 from pydantic import AfterValidator, Field
+
+from my_api_app.shared import request_context
 
 
 def _in_site_zone(value: datetime) -> datetime:
 	if value.tzinfo is not None:
 		return value
-	# Kept as long as Frappe keeps the System Settings it reads the zone from (frappe.local): an
-	# answer of 50 rows looks it up once, not once per value.
-	zone = getattr(frappe.local, "my_api_app_site_zone", None)
+	# Read once a request: an answer of 50 rows looks it up once, not once per value.
+	state = request_context.current()
+	zone = state.site_zone
 	if zone is None:
-		zone = frappe.local.my_api_app_site_zone = ZoneInfo(get_system_timezone())
+		zone = state.site_zone = ZoneInfo(get_system_timezone())
 	return value.replace(tzinfo=zone)
 
 

@@ -12,7 +12,7 @@ import frappe
 from frappe import _
 from frappe.utils.password import get_decrypted_password
 
-from my_api_app.shared import committed_cache, frappe_compat
+from my_api_app.shared import committed_cache, frappe_compat, request_context
 from my_api_app.shared.app_doctypes import SECRET_BEARING
 from my_api_app.shared.rules import webhook_signing
 from my_api_app.webhooks.rules import address_guard
@@ -148,7 +148,7 @@ def invalidate(doc=None, method=None) -> None:
 
 
 def _forget_local() -> None:
-	frappe.local.my_api_app_durable_webhooks = None
+	request_context.current().durable_webhooks = None
 
 
 def delete_signing_secret(doc, method=None) -> None:
@@ -229,9 +229,10 @@ def dashboard(data):
 def webhooks_for(doctype: str) -> list[dict]:
 	"""The enabled durable webhooks listening to ``doctype``: cached in Redis, and read once per
 	request or job (document events fire several times per save)."""
-	by_doctype = getattr(frappe.local, "my_api_app_durable_webhooks", None)
+	state = request_context.current()
+	by_doctype = state.durable_webhooks
 	if by_doctype is None:
-		by_doctype = frappe.local.my_api_app_durable_webhooks = committed_cache.get(CACHE_KEY, _load)
+		by_doctype = state.durable_webhooks = committed_cache.get(CACHE_KEY, _load)
 	return by_doctype.get(doctype, [])
 
 

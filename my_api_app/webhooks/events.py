@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import frappe
 from frappe.integrations.doctype.webhook.webhook import get_context, get_webhook_data
 
+from my_api_app.shared import request_context
 from my_api_app.webhooks import config
 from my_api_app.webhooks.rules import delivery as webhook_delivery
 
@@ -83,9 +84,10 @@ def send_after_commit(webhook) -> None:
 	"""Once this transaction commits, queue a job sending ``webhook``'s due deliveries (see
 	sending.enqueue). If the queue is unreachable they stay due, and the scheduler's sweep
 	sends them."""
-	pending = getattr(frappe.local, "my_api_app_webhook_sends", None)
+	state = request_context.current()
+	pending = state.webhook_sends
 	if pending is None:
-		pending = frappe.local.my_api_app_webhook_sends = set()
+		pending = state.webhook_sends = set()
 		frappe.db.after_commit.add(_enqueue_pending)
 		frappe.db.after_rollback.add(_forget_pending)
 	pending.add((webhook.name, webhook.background_jobs_queue or "default"))
@@ -94,11 +96,11 @@ def send_after_commit(webhook) -> None:
 def _enqueue_pending() -> None:
 	from my_api_app.webhooks import sending
 
-	pending = frappe.local.my_api_app_webhook_sends or set()
-	frappe.local.my_api_app_webhook_sends = None
+	state = request_context.current()
+	pending, state.webhook_sends = state.webhook_sends or set(), None
 	for webhook, queue in sorted(pending):
 		sending.enqueue(webhook, queue)
 
 
 def _forget_pending() -> None:
-	frappe.local.my_api_app_webhook_sends = None
+	request_context.current().webhook_sends = None

@@ -13,9 +13,7 @@ from my_api_app.shared.rules import api_key_format
 from my_api_app.testing import api_request
 from my_api_app.tests.factories import ApiUsersTestCase
 
-OWNER = "keys-owner@example.com"
-OTHER = "keys-other@example.com"
-MANAGER = "keys-manager@example.com"
+OWNER, OTHER, MANAGER = (f"keys-{who}@example.com" for who in ("owner", "other", "manager"))
 WHOAMI = "/api/method/my_api_app.api.auth.whoami"
 HELLO = "/api/method/my_api_app.examples.public.hello"
 ALL_DOCTYPE = ("doctype:ToDo:read", "doctype:ToDo:create", "doctype:ToDo:write")
@@ -65,6 +63,18 @@ class APIKeyTestCase(ApiUsersTestCase):
 		data = response.get_json()["message"]["data"]
 		frappe.db.commit()  # a new snapshot: this thread sees what the request committed
 		return data["name"], data["secret"], data
+
+	def assertCreateRefused(self, status: int, caller=None, **fields) -> dict:
+		"""``create_key`` with ``fields`` (scopes ``*`` unless given) is refused with ``status``."""
+		response = api_request(
+			"POST",
+			"/api/method/my_api_app.api.keys.create_key",
+			json={"scopes": ["*"], **fields},
+			auth=caller or self.owner_frappe_key,
+		)
+		body = response.get_json()
+		self.assertStructured(response, body, status)
+		return body
 
 	def issue_token(self, key: str, secret: str) -> str:
 		"""An access token for the key, issued over HTTP."""
@@ -161,25 +171,13 @@ class TestKeyLifecycle(APIKeyTestCase):
 		self.assertIsNotNone(expires.tzinfo)  # stated in the site's time zone
 		expires = expires.replace(tzinfo=None)
 		self.assertAlmostEqual((expires - now_datetime()).days, 89, delta=1)
-		response = api_request(
-			"POST",
-			"/api/method/my_api_app.api.keys.create_key",
-			json={"label": "forever", "scopes": ["*"], "never_expires": True},
-			auth=self.owner_frappe_key,
-		)
-		self.assertStructured(response, response.get_json(), 403)
+		self.assertCreateRefused(403, label="forever", never_expires=True)
 		_, _, data = self.create_key(caller=self.manager_frappe_key, never_expires=True, user=OWNER)
 		self.assertIsNone(data["expires_at"])
 		self.assertTrue(data["never_expires"])
 
 	def test_users_manage_only_their_own_keys(self):
-		response = api_request(
-			"POST",
-			"/api/method/my_api_app.api.keys.create_key",
-			json={"label": "not mine", "scopes": ["*"], "user": OTHER},
-			auth=self.owner_frappe_key,
-		)
-		self.assertStructured(response, response.get_json(), 403)
+		self.assertCreateRefused(403, label="not mine", user=OTHER)
 		key, _, _ = self.create_key()
 		# someone else's key is the same 404 as one that does not exist, on every route
 		missing = "mak_" + "A" * 20

@@ -41,7 +41,7 @@ MANAGER = "inbound-manager@example.com"
 
 
 def make_source(slug: str, scheme: str, secrets: list[dict], **fields) -> None:
-	make_webhook_source(slug, scheme, secrets, handler=HANDLER, **fields)
+	make_webhook_source(slug, scheme, secrets, **{"handler": HANDLER, **fields})
 
 
 def unique(prefix: str) -> str:

@@ -16,11 +16,9 @@ from frappe.utils.background_jobs import get_job
 
 from my_api_app.jobs import sweep
 from my_api_app.testing import api_request
-from my_api_app.tests.factories import ApiUsersTestCase
+from my_api_app.tests.factories import ApiUsersTestCase, make_api_key
 
-OWNER = "jobs-owner@example.com"
-OTHER = "jobs-other@example.com"
-MANAGER = "jobs-manager@example.com"
+OWNER, OTHER, MANAGER = (f"jobs-{who}@example.com" for who in ("owner", "other", "manager"))
 START = "/api/method/my_api_app.jobs.tests.job_endpoints.start_test_job"
 STATUS = "/api/method/my_api_app.api.jobs.status"
 CANCEL = "/api/method/my_api_app.api.jobs.cancel"
@@ -335,16 +333,10 @@ class TestExport(JobsTestCase):
 
 	def test_a_scoped_key_needs_the_todo_read_scope_to_export(self):
 		def export_with(scopes):
-			created = api_request(
-				"POST",
-				"/api/method/my_api_app.api.keys.create_key",
-				json={"label": "export", "scopes": scopes},
-				auth=self.owner,
+			key, secret = make_api_key(OWNER, scopes, label="export")
+			return api_request(
+				"POST", START_EXPORT, json={}, headers={"Authorization": f"token {key.name}:{secret}"}
 			)
-			self.assertEqual(created.status_code, 201, created.get_data(as_text=True))
-			authorization = created.get_json()["message"]["data"]["authorization"]
-			frappe.db.commit()
-			return api_request("POST", START_EXPORT, json={}, headers={"Authorization": authorization})
 
 		refused = export_with(["method:my_api_app.examples.exports.*"])
 		self.assertEqual(refused.status_code, 403, refused.get_data(as_text=True))

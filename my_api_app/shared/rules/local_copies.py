@@ -60,7 +60,7 @@ def retrying(command: Callable[[], Any]) -> Any:
 
 
 def _transient(error: BaseException) -> bool:
-	return isinstance(error, (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError))
+	return isinstance(error, RedisConnectionError | RedisTimeoutError | ConnectionError | TimeoutError)
 
 
 class _CountedPubSub(PubSub):

@@ -1,7 +1,6 @@
 """The API workspace in Desk, as a new System Manager sees it: its number cards show figures, its
 charts draw, every shortcut opens its list (or the report, or the API docs page); a plain desk
-user does not get the workspace. Screenshots of the workspace go to the artifacts directory
-(README's are taken from them)."""
+user does not get the workspace. Screenshots of the workspace go to the artifacts directory."""
 
 import re
 import uuid

@@ -79,6 +79,37 @@ class KeyRevoked(frappe.ValidationError):
 
 
 class APIKey(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from my_api_app.api_keys.doctype.api_key_scope.api_key_scope import APIKeyScope
+
+		allowed_ip_ranges: DF.SmallText | None
+		enabled: DF.Check
+		expires_at: DF.Datetime | None
+		label: DF.Data
+		last_used_at: DF.Datetime | None
+		last_used_ip: DF.Data | None
+		never_expires: DF.Check
+		previous_secret_hash: DF.Password | None
+		previous_secret_valid_until: DF.Datetime | None
+		revocation_reason: DF.SmallText | None
+		revoked: DF.Check
+		revoked_at: DF.Datetime | None
+		revoked_by: DF.Link | None
+		rolled_at: DF.Datetime | None
+		scopes: DF.Table[APIKeyScope]
+		secret_hash: DF.Password | None
+		secret_hint: DF.Data | None
+		tokens_valid_after: DF.Datetime | None
+		user: DF.Link
+
+	# end: auto-generated types
 	def autoname(self):
 		self.name = api_key_format.new_key_id()
 

@@ -7,4 +7,21 @@ from my_api_app.shared.app_doctypes import TableRow
 
 
 class APIKeyScope(TableRow):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		access: DF.Literal["", "read", "write", "create", "delete"]
+		document_type: DF.Link | None
+		method_pattern: DF.Data | None
+		parent: DF.Data
+		parentfield: DF.Data
+		parenttype: DF.Data
+		scope: DF.Data | None
+		scope_type: DF.Literal["Method", "DocType", "All"]
+	# end: auto-generated types
 	pass

@@ -15,6 +15,21 @@ from my_api_app.api_keys import tokens
 
 
 class APISigningKey(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		algorithm: DF.Literal["EdDSA"]
+		private_key: DF.Password | None
+		public_key: DF.SmallText | None
+		retire_after: DF.Datetime | None
+		status: DF.Literal["Active", "Verify Only", "Retired"]
+
+	# end: auto-generated types
 	def get_password(self, fieldname="password", raise_exception=True):
 		frappe.throw(_("Signing keys cannot be read back."), frappe.PermissionError)
 

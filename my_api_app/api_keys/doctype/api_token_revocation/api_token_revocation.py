@@ -5,4 +5,17 @@ from frappe.model.document import Document
 
 
 class APITokenRevocation(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		api_key: DF.Link | None
+		expires_at: DF.Datetime | None
+		jti: DF.Data | None
+		revoked_by: DF.Link | None
+	# end: auto-generated types
 	pass

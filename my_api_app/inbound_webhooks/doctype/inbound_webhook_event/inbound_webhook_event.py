@@ -9,6 +9,26 @@ from frappe.model.document import Document
 
 
 class InboundWebhookEvent(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		attempts: DF.Int
+		body: DF.Code | None
+		error: DF.Code | None
+		event_id: DF.Data
+		event_type: DF.Data | None
+		headers: DF.Code | None
+		processed_at: DF.Datetime | None
+		received_at: DF.Datetime | None
+		source: DF.Link
+		status: DF.Literal["Received", "Processed", "Failed"]
+
+	# end: auto-generated types
 	@staticmethod
 	def clear_old_logs(days: int = 90) -> None:
 		"""Log Settings' daily clean-up: handled events (Processed, Failed) older than ``days``.

@@ -19,6 +19,28 @@ MAX_TOLERANCE = 24 * 3600
 
 
 class WebhookSource(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from my_api_app.inbound_webhooks.doctype.webhook_source_secret.webhook_source_secret import (
+			WebhookSourceSecret,
+		)
+
+		description: DF.SmallText | None
+		enabled: DF.Check
+		handler: DF.Data
+		queue: DF.Literal["short", "default", "long"]
+		scheme: DF.Literal["Standard Webhooks", "Stripe", "GitHub", "Frappe"]
+		secrets: DF.Table[WebhookSourceSecret]
+		slug: DF.Data
+		tolerance: DF.Int
+
+	# end: auto-generated types
 	def validate(self):
 		if not SLUG.fullmatch(self.slug or ""):
 			frappe.throw(

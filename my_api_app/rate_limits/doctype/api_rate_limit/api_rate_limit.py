@@ -11,6 +11,28 @@ from my_api_app.rate_limits.rules.gcra import Policy
 
 
 class APIRateLimit(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		api_key: DF.Link | None
+		applies_to: DF.Literal["Everyone", "Guests", "Authenticated", "Role", "User", "API Key"]
+		burst: DF.Int
+		counted_per: DF.Literal["API key, else user, else IP", "User", "IP address", "Everyone together"]
+		enabled: DF.Check
+		is_default: DF.Check
+		limit: DF.Int
+		path_pattern: DF.Data
+		period: DF.Int
+		role: DF.Link | None
+		rule_name: DF.Data
+		user: DF.Link | None
+
+	# end: auto-generated types
 	def validate(self):
 		if None in (self.path_pattern, self.limit, self.period):
 			return  # Frappe's mandatory check, which runs after validate, names what is missing

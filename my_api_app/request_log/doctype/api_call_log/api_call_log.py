@@ -15,6 +15,30 @@ from frappe.query_builder.functions import Now
 
 
 class APICallLog(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		api_key: DF.Link | None
+		auth: DF.Data | None
+		client_ip: DF.Data | None
+		duration_ms: DF.Float
+		http_method: DF.Data | None
+		path: DF.Data | None
+		request_id: DF.Data | None
+		requested_at: DF.Datetime | None
+		response_size: DF.Int
+		route: DF.Data | None
+		status_code: DF.Int
+		target: DF.Data | None
+		token_id: DF.Data | None
+		user: DF.Link | None
+
+	# end: auto-generated types
 	@staticmethod
 	def clear_old_logs(days: int = 30) -> None:
 		"""Delete records older than ``days`` (called by Log Settings' daily clean-up)."""

@@ -6,6 +6,35 @@ from frappe.model.document import Document
 
 
 class WebhookDelivery(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from my_api_app.webhooks.doctype.webhook_delivery_attempt.webhook_delivery_attempt import (
+			WebhookDeliveryAttempt,
+		)
+
+		attempt_count: DF.Int
+		attempts: DF.Table[WebhookDeliveryAttempt]
+		cycle_attempts: DF.Int
+		delivered_at: DF.Datetime | None
+		event_id: DF.Data | None
+		event_type: DF.Data | None
+		last_status_code: DF.Int
+		lease_token: DF.Data | None
+		lease_until: DF.Datetime | None
+		next_attempt_at: DF.Datetime | None
+		payload: DF.Code | None
+		reference_doctype: DF.Link | None
+		reference_name: DF.DynamicLink | None
+		request_url: DF.SmallText | None
+		status: DF.Literal["Pending", "Delivered", "Failed", "Exhausted"]
+		webhook: DF.Link | None
+	# end: auto-generated types
 	"""One event for one webhook: its body, fixed when the event happened, and every attempt to
 	send it. Written by my_api_app.webhooks; read-only in Desk, where it can be resent."""
 

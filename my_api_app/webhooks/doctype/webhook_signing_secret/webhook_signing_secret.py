@@ -12,5 +12,18 @@ from frappe.model.document import Document
 
 
 class WebhookSigningSecret(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		previous_secret: DF.Password | None
+		secret: DF.Password
+		webhook: DF.Link
+
+	# end: auto-generated types
 	def get_password(self, fieldname="password", raise_exception=True):
 		frappe.throw(_("Webhook signing secrets cannot be read back."), frappe.PermissionError)

@@ -99,7 +99,8 @@ def post_durable_webhook(admin, url: str, **fields) -> tuple[str, object]:
 
 def make_webhook(admin, receiver, **fields) -> str:
 	fields.setdefault("webhook_json", '{"name": "{{ doc.name }}", "description": "{{ doc.description }}"}')
-	name, response = post_durable_webhook(admin, receiver.url, timeout=3, **fields)
+	fields.setdefault("timeout", 3)
+	name, response = post_durable_webhook(admin, receiver.url, **fields)
 	assert response.status_code == 200, response.text
 	receiver.webhooks.append(name)
 	receiver.secret = response.json()["data"]["__onload"]["signing_secret"]  # shown in this answer only
