@@ -131,6 +131,25 @@ def forget_frappe_webhooks() -> None:
 	frappe_webhooks_cache().delete_value("webhooks")
 
 
+def reread_module_map() -> None:
+	"""Frappe keeps each app's modules (from modules.txt) in Redis (and on 16 in each process's
+	``client_cache``) and in the process that migrates, read before the migration starts: a patch
+	that changes the app's modules has them read again, or the sync looks for the old ones."""
+	for key in ("app_modules", "installed_app_modules"):
+		frappe.cache.delete_value(key)
+		if FRAPPE_MAJOR >= 16:
+			frappe.client_cache.delete_value(key)
+	frappe.setup_module_map()
+
+
+def sync_dashboards(app: str) -> None:
+	"""Frappe's import of an app's number cards, dashboard charts and dashboards, which ``bench
+	migrate`` otherwise runs only after the patches."""
+	from frappe.utils.dashboard import sync_dashboards
+
+	sync_dashboards(app)
+
+
 @cache
 def _api_routes():
 	"""Frappe's own route map for /api/ (``frappe.api.API_URL_MAP``), bound once per process."""
