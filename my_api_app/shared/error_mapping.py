@@ -1,15 +1,23 @@
 """Frappe's exceptions, seen as the API's error kinds.
 
 Frappe answers a ValidationError with 417 and a type error with 417; an API answers 400.
-Conflicts hide in several ValidationError subclasses. Anything without a status is a 500,
-whose detail never repeats the exception's text (that goes to the Error Log).
+Conflicts hide in several ValidationError subclasses. A backing service that failed, or a
+transaction the database gave up on a lock, is a 503 with ``Retry-After`` (nothing was changed).
+Anything else without a status is a 500, whose detail never repeats the exception's text (that
+goes to the Error Log).
 """
 
 import frappe
 from frappe.utils import strip_html_tags
 
 from my_api_app.shared import request_context
-from my_api_app.shared.rules.errors import ApiError, InternalError
+from my_api_app.shared.rules.errors import (
+	RETRY_TRANSIENT_AFTER,
+	TRANSIENT_DETAIL,
+	TRANSIENT_FAILURES,
+	ApiError,
+	InternalError,
+)
 
 CONFLICT_ERRORS = (
 	frappe.DuplicateEntryError,
@@ -27,6 +35,8 @@ def to_api_error(exc: BaseException) -> ApiError:
 	noted = request_context.noted_error()
 	if noted is not None and noted.status == getattr(exc, "http_status_code", None):
 		return noted  # a PermissionError for a scope that a permission hook denied
+	if any(cls.__name__ in TRANSIENT_FAILURES for cls in type(exc).__mro__):
+		return ApiError(TRANSIENT_DETAIL, status=503, headers={"Retry-After": str(RETRY_TRANSIENT_AFTER)})
 	status = getattr(exc, "http_status_code", None)
 	if isinstance(exc, CONFLICT_ERRORS):
 		status = 409

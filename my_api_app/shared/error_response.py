@@ -19,6 +19,7 @@ from my_api_app.shared.error_mapping import INTERNAL_DETAIL, to_api_error
 from my_api_app.shared.rules.errors import (
 	MAX_JSON_DEPTH,
 	RETRY_TRANSIENT_AFTER,
+	TRANSIENT_DETAIL,
 	TRANSIENT_FAILURES,
 	ApiError,
 	error_object,
@@ -147,7 +148,7 @@ def rewrite_frappe_error(response) -> None:
 	elif status == 417:  # frappe.ValidationError (a JSON body that is no object): 400
 		status = 400
 	elif status >= 500 and exc_type in TRANSIENT_FAILURES:
-		status, detail = 503, "A service the site needs did not answer. Retry shortly."
+		status, detail = 503, TRANSIENT_DETAIL
 		response.headers["Retry-After"] = str(RETRY_TRANSIENT_AFTER)
 		body.pop("_server_messages", None)
 	if status >= 500 and detail is None:

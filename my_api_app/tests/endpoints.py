@@ -22,6 +22,7 @@ FAILURES = {
 	"frappe_missing": lambda: frappe.DoesNotExistError("Frappe cannot find it."),
 	"frappe_duplicate": lambda: frappe.DuplicateEntryError("ToDo", "x", None),
 	"crash": lambda: ZeroDivisionError("division by zero in the secret sauce"),
+	"deadlock": lambda: frappe.QueryDeadlockError("Deadlock found when trying to get lock"),
 }
 
 
@@ -72,7 +73,13 @@ TEST_ENDPOINTS = "my_api_app_test_endpoints"
 def write_then_fail(
 	marker: Annotated[str, Field(min_length=1, max_length=60)],
 	failure: Literal[
-		"conflict", "frappe_validation", "frappe_permission", "frappe_missing", "frappe_duplicate", "crash"
+		"conflict",
+		"frappe_validation",
+		"frappe_permission",
+		"frappe_missing",
+		"frappe_duplicate",
+		"crash",
+		"deadlock",
 	],
 ) -> None:
 	"""Insert a ToDo described by ``marker``, then fail the requested way."""

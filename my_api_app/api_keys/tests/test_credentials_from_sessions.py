@@ -5,8 +5,10 @@ import time
 
 import frappe
 
-from my_api_app.api_keys.tests.test_api_keys import OWNER, APIKeyTestCase, bearer_header, token_header
+from my_api_app.api_keys.tests.test_api_keys import OTHER, OWNER, APIKeyTestCase, bearer_header, token_header
+from my_api_app.shared import frappe_compat
 from my_api_app.testing import api_request
+from my_api_app.tests.factories import make_api_key, site_config
 
 CREATE = "/api/method/my_api_app.api.keys.create_key"
 ROLL = "/api/method/my_api_app.api.keys.roll_secret"
@@ -98,6 +100,28 @@ class TestCredentialsFromSessions(APIKeyTestCase):
 		self.assertIn(key, done.get_json()["message"]["data"]["revoked"])
 		whoami = "/api/method/my_api_app.api.auth.whoami"
 		self.assertEqual(api_request("GET", whoami, headers=token_header(key, secret)).status_code, 401)
+
+	def test_revoking_a_users_keys_locks_that_users_keys_only(self):
+		"""Found by schemathesis as a deadlock: with many keys to revoke, MariaDB read their names
+		through the ``modified`` index and locked every key of the site. Another user's key, held
+		by another transaction, must not stop (or deadlock) the revocation."""
+		with site_config(my_api_app_max_active_keys_per_user=10_000):
+			held, _ = make_api_key(OTHER, label="held elsewhere")
+			many = [make_api_key(OWNER, label=f"many {n}")[0].name for n in range(frappe.db.count("API Key"))]
+		holder = frappe_compat.second_connection()
+		try:
+			holder.sql("select name from `tabAPI Key` where name = %s for update", held.name)
+			done = api_request(
+				"POST",
+				"/api/method/my_api_app.api.keys.revoke_user_keys",
+				json={"user": OWNER, "reason": "many"},
+				auth=self.owner_frappe_key,
+			)
+		finally:
+			holder.rollback()
+			holder.close()
+		self.assertEqual(done.status_code, 200, done.get_data(as_text=True))
+		self.assertEqual(sorted(done.get_json()["message"]["data"]["revoked"]), sorted(many))
 
 	def test_administrator_holds_no_keys_a_403_not_a_400(self):
 		manager_key = self.manager_frappe_key

@@ -175,9 +175,20 @@ def error_object(
 
 
 # Exceptions (by class name, as Frappe reports them in ``exc_type``) that mean a backing service
-# (the cache Redis, the database) could not be reached or gave up: the request may be retried.
+# (the cache Redis, the database) could not be reached or gave up, or the database gave up a
+# transaction that waited for a lock (a deadlock, a lock wait timeout): nothing was changed and
+# the request may be retried.
 TRANSIENT_FAILURES = frozenset(
-	("ConnectionError", "TimeoutError", "BusyLoadingError", "OperationalError", "InterfaceError")
+	(
+		"ConnectionError",
+		"TimeoutError",
+		"BusyLoadingError",
+		"OperationalError",
+		"InterfaceError",
+		"QueryDeadlockError",
+		"QueryTimeoutError",
+	)
 )
+TRANSIENT_DETAIL = "A service the site needs did not answer. Retry shortly."
 RETRY_TRANSIENT_AFTER = 5  # seconds
 MAX_JSON_DEPTH = 64  # a JSON body nested deeper is refused (400)

@@ -147,6 +147,7 @@ class TestEndpoint(ApiUsersTestCase):
 			"frappe_missing": (404, "not_found", "DoesNotExistError"),
 			"frappe_duplicate": (409, "conflict", "DuplicateEntryError"),
 			"crash": (500, "internal_error", "ZeroDivisionError"),
+			"deadlock": (503, "unavailable", "QueryDeadlockError"),  # nothing changed: may be retried
 		}
 		for failure, (status, type_, exc_type) in cases.items():
 			with self.subTest(failure):
@@ -158,6 +159,7 @@ class TestEndpoint(ApiUsersTestCase):
 				)
 				self.assertError(response, body, status, type_)
 				self.assertEqual(body["exc_type"], exc_type)
+				self.assertEqual(bool(response.headers.get("Retry-After")), status == 503)
 				frappe.db.rollback()
 				self.assertFalse(frappe.db.exists("ToDo", {"description": marker}))
 
@@ -185,24 +187,22 @@ class TestEndpoint(ApiUsersTestCase):
 		self.assertError(response, body, 404, "not_found")
 		self.assertEqual(frappe.db.get_value("ToDo", self.todo.name, "allocated_to"), MEMBER)
 
-	def test_only_declared_fields_are_answered(self):
-		marker = f"mas_undeclared_{frappe.generate_hash(length=8)}"
+	def answer_as(self, shape: str):
+		"""The test endpoint's answer in ``shape``, carrying a fresh marker: (marker, response, body)."""
+		marker = f"mas_{shape}_{frappe.generate_hash(length=8)}"
 		response, body = self.call(
-			"my_api_app.tests.endpoints.answer_as",
-			auth=self.member,
-			json={"shape": "extra", "marker": marker},
+			"my_api_app.tests.endpoints.answer_as", auth=self.member, json={"shape": shape, "marker": marker}
 		)
+		return marker, response, body
+
+	def test_only_declared_fields_are_answered(self):
+		marker, response, body = self.answer_as("extra")
 		self.assertEqual(response.status_code, 200, body)
 		self.assertEqual(body["message"]["data"], {"name": "shown", "label": "also shown"})
 		self.assertNotIn(marker, response.get_data(as_text=True))
 
 	def test_an_answer_that_breaks_its_declaration_is_a_500_logged_without_its_values(self):
-		marker = f"mas_mismatch_{frappe.generate_hash(length=8)}"
-		response, body = self.call(
-			"my_api_app.tests.endpoints.answer_as",
-			auth=self.member,
-			json={"shape": "mismatch", "marker": marker},
-		)
+		marker, response, body = self.answer_as("mismatch")
 		self.assertError(response, body, 500, "internal_error")
 		self.assertNotIn("message", body)  # no partial data
 		self.assertNotIn(marker, response.get_data(as_text=True))
