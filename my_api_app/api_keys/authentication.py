@@ -22,7 +22,7 @@ from frappe.utils import now_datetime
 
 from my_api_app.api_keys import store, tokens
 from my_api_app.api_keys.principal import Principal, missing_scope_error
-from my_api_app.shared import request_context
+from my_api_app.shared import frappe_compat, request_context
 from my_api_app.shared.rules import api_key_format, client_ip, closed_world
 from my_api_app.shared.rules.api_key_format import ApiKeyCredentials, BearerToken
 from my_api_app.shared.rules.errors import Forbidden, Unauthenticated
@@ -41,6 +41,7 @@ def authenticate(state: request_context.ApiRequest) -> None:
 	principal = _verify(credential.ours)
 	_check_address(principal, state.client_ip)
 	form_dict = frappe.local.form_dict
+	frappe_compat.leave_the_session_alone()
 	frappe.set_user(principal.user)  # as Frappe's own key login does; it resets form_dict
 	frappe.local.form_dict = form_dict
 	# after set_user, which empties the request's local cache: what the check reads (the

@@ -193,6 +193,18 @@ def send_no_cookies() -> None:
 		manager.to_delete = []
 
 
+def leave_the_session_alone() -> None:
+	"""The request runs as the user of the app's credential it presents, whatever session Frappe
+	resumed from a cookie or ``sid`` (a browser's, say). ``frappe.set_user`` empties the session's
+	data in place, and Frappe then saves that session under the resumed session's id after the
+	response (Frappe 16 at once, 15 once ten minutes have passed): the session would be lost, or
+	its id would name another user. So the request gets a session of its own to change, and its
+	answer sets no cookie."""
+	session = frappe.local.session
+	frappe.local.session = frappe._dict(session, data=frappe._dict(session.get("data") or {}))
+	send_no_cookies()
+
+
 def login_attempt_tracker(key: str):
 	"""Frappe's account lockout state for a user or an address (``LoginAttemptTracker``)."""
 	from frappe.auth import get_login_attempt_tracker

@@ -100,7 +100,9 @@ def test_link_traversal_and_unknown_arguments_are_refused(todo_reader, query):
 
 def test_a_session_id_beside_a_key_never_makes_the_call_the_sessions(todo_reader, member, admin):
 	"""Frappe 16 takes ``sid`` out of the arguments as a session id (15 leaves it there, where the
-	closed world refuses it as an argument no route takes): either way the key's own user calls."""
+	closed world refuses it as an argument no route takes): either way the key's own user calls,
+	and the session is left as it was (Frappe 16 saved it emptied after the answer, logging the
+	admin out)."""
 	admins = admin.request("POST", "/api/resource/ToDo", json={"description": "the admin's own"})
 	assert admins.status_code == 200, admins.text
 	mine = todo_reader.request("GET", "/api/resource/ToDo").json()["data"]
@@ -112,6 +114,9 @@ def test_a_session_id_beside_a_key_never_makes_the_call_the_sessions(todo_reader
 			assert listed.json()["data"] == mine
 		caller = todo_reader.method("GET", "frappe.auth.get_logged_user", params={"sid": sid})
 		assert caller.status_code == 200 and caller.json()["message"] == member[0], caller.text
+		assert "Set-Cookie" not in caller.headers
+	# and the session whose id came along is the admin's still, untouched
+	assert admin.method("GET", "frappe.auth.get_logged_user").json()["message"] == "Administrator"
 
 
 def test_plain_reads_of_the_scoped_doctype_work_by_every_route(todo_reader):
