@@ -33,7 +33,7 @@ from my_api_app.rate_limits import desk_rules as rules
 from my_api_app.rate_limits.rules.gcra import GcraLimiter, admitted, rate_limit_headers
 from my_api_app.shared import request_context
 from my_api_app.shared.rules import dispatch
-from my_api_app.shared.rules.errors import ApiError, RateLimited
+from my_api_app.shared.rules.errors import RETRY_TRANSIENT_AFTER, ApiError, RateLimited
 
 KEY_PREFIX = "my_api_app:rl:"
 _limiters: dict[str, GcraLimiter] = {}  # per process, by Redis URL
@@ -94,7 +94,9 @@ def _unreachable() -> None:
 	frappe.logger("my_api_app").warning("rate limit Redis unreachable", exc_info=True)
 	if frappe.conf.get("my_api_app_rate_limit_fail_closed"):
 		raise LimiterFailure(
-			"Rate limiting is unavailable; retry shortly.", status=503, headers={"Retry-After": "5"}
+			"Rate limiting is unavailable; retry shortly.",
+			status=503,
+			headers={"Retry-After": str(RETRY_TRANSIENT_AFTER)},
 		)
 
 

@@ -15,10 +15,9 @@ import json
 import frappe
 
 from my_api_app.shared import frappe_compat
+from my_api_app.shared.app_doctypes import APP
 from my_api_app.shared.rules import closed_world, query_grammar
 from my_api_app.shared.rules.closed_world import Target
-
-APP = "my_api_app"
 
 
 class FrappeWorld:

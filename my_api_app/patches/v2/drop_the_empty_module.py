@@ -7,8 +7,8 @@ the patches. Anything else that still links to the module (a user's blocked modu
 import frappe
 
 from my_api_app.shared import frappe_compat
+from my_api_app.shared.app_doctypes import APP
 
-APP = "my_api_app"
 MODULE = "My API App"
 
 

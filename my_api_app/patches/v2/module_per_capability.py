@@ -7,15 +7,13 @@ read again here, or the sync looks for the module this layout no longer has."""
 
 import frappe
 
-from my_api_app.shared import frappe_compat
-
-APP = "my_api_app"
+from my_api_app.shared import app_doctypes, frappe_compat
 
 
 def execute() -> None:
 	frappe_compat.reread_module_map()
-	for module in frappe.get_module_list(APP):
+	for module in app_doctypes.modules():
 		if not frappe.db.exists("Module Def", module):
-			frappe.get_doc({"doctype": "Module Def", "module_name": module, "app_name": APP}).insert(
-				ignore_permissions=True
-			)
+			frappe.get_doc(
+				{"doctype": "Module Def", "module_name": module, "app_name": app_doctypes.APP}
+			).insert(ignore_permissions=True)
