@@ -1,6 +1,6 @@
 """Rate limits on every API call, after authentication.
 
-An API call is any /api/ request or a ``cmd`` on any path (``request_context.current_call``);
+An API call is any /api/ request or a ``cmd`` on any path (``request_context.ApiRequest.call``);
 rules match every spelling of the call and of the document access it makes
 (``closed_world.Reach.spellings``), so a limit on ``/api/method/<m>`` also counts
 ``GET /?cmd=<m>``, ``/api/v2/method/<m>`` and any alias of ``<m>``, and a limit on

@@ -1,6 +1,6 @@
 """Capturing one record per API call (before_request / after_request hooks).
 
-An API call is any /api/ request or a ``cmd`` on any path (``request_context.current_call``),
+An API call is any /api/ request or a ``cmd`` on any path (``request_context.ApiRequest.call``),
 and the record's route and target are the call's: ``GET /?cmd=<m>`` is logged as a call of
 ``<m>``.
 

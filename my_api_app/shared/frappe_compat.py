@@ -2,7 +2,7 @@
 knows where they live and how they differ. Nothing else in the app checks Frappe's version.
 """
 
-from functools import cache
+from functools import cache, lru_cache
 
 import frappe
 
@@ -33,8 +33,17 @@ def __getattr__(name: str):
 
 def overridden_method(dotted: str) -> str:
 	"""The method Frappe runs for ``dotted``: the last ``override_whitelisted_methods`` entry."""
-	overrides = frappe.get_hooks("override_whitelisted_methods", {}).get(dotted)
+	overrides = _hook("override_whitelisted_methods", {}).get(dotted)
 	return overrides[-1] if overrides else dotted
+
+
+def _hook(name: str, default):
+	"""``frappe.get_hooks(name, default)``, read as Frappe reads it. Frappe 15 copies every hook
+	of every app on each call (outside developer mode, from the request's copy of the cached
+	hooks); this reads that cached copy itself. Callers must not change what it answers."""
+	if FRAPPE_MAJOR >= 16 or frappe.conf.developer_mode:
+		return frappe.get_hooks(name, default)
+	return frappe.cache.get_value("app_hooks", frappe._load_app_hooks).get(name, default)
 
 
 def is_server_script_api(dotted: str) -> bool:
@@ -100,8 +109,10 @@ def keep_www_authenticate(response) -> None:
 	"""The response keeps the ``WWW-Authenticate`` the app gave it. Frappe 16 replaces it on
 	every 401 and 403 after the after_request hooks (OAuth protected-resource metadata), then
 	applies ``frappe.local.response_headers``, which therefore keeps the app's value."""
+	if FRAPPE_MAJOR < 16 or response.status_code not in (401, 403):
+		return
 	value = response.headers.get("WWW-Authenticate")
-	if FRAPPE_MAJOR >= 16 and value is not None:
+	if value is not None:
 		frappe.local.response_headers["WWW-Authenticate"] = value
 
 
@@ -173,9 +184,29 @@ def second_connection():
 	return get_db(**login, cur_db_name=conf.db_name)
 
 
+# Paths up to this long have their match kept (at most MATCHES_KEPT of them, the most recent):
+# Frappe's route map is fixed once the process has imported it, so a path matches the same way
+# every time, and a request's match is then a dictionary lookup instead of a walk of the map.
+MATCH_KEPT_FOR_PATHS_UP_TO = 256
+MATCHES_KEPT = 1024
+
+
 def match_api_route(path: str, method: str) -> tuple[tuple[str, str], dict]:
 	"""``shared.rules.dispatch.Match`` over Frappe's own route map: ``((version, endpoint name),
-	arguments)``. Endpoints are named by their function; v2's ``run_doc_method`` is a lambda."""
+	arguments)``. Endpoints are named by their function; v2's ``run_doc_method`` is a lambda.
+	The arguments are shared between the requests of a path: read them, never change them.
+	A path that matches no route raises werkzeug's NotFound or MethodNotAllowed, every time."""
+	if len(path) > MATCH_KEPT_FOR_PATHS_UP_TO:
+		return _match_api_route(path, method)
+	return _kept_match(path, method)
+
+
+@lru_cache(maxsize=MATCHES_KEPT)
+def _kept_match(path: str, method: str) -> tuple[tuple[str, str], dict]:
+	return _match_api_route(path, method)
+
+
+def _match_api_route(path: str, method: str) -> tuple[tuple[str, str], dict]:
 	rule, arguments = _api_routes().match(path, method, return_rule=True)
 	version = "v2" if rule.rule.startswith("/api/v2/") else "v1"
 	name = getattr(rule.endpoint, "__name__", "")

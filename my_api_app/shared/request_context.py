@@ -6,7 +6,7 @@ no other request can ever read it, whatever Frappe does or fails to do when a re
 (Frappe 15 skips ``frappe.destroy`` when an error cannot be rendered, and a worker thread's
 ``frappe.local`` then keeps the last request's attributes).
 
-``current_call()`` (``ApiRequest.call``) is the one answer to "what does this request run"
+``ApiRequest.call`` is the one answer to "what does this request run"
 (``shared.rules.dispatch``), and ``ApiRequest.reach`` to "what does it reach" (``shared.rules.closed_world``),
 each computed once from the request and the ``form_dict`` Frappe built, before any handler can
 change ``form_dict``; scopes, rate limits, the request log, the request id and the error bodies
@@ -18,7 +18,7 @@ carried in every error body and stored as the ``trace_id`` of the Error Log row 
 500, so one id finds the traceback.
 """
 
-import os
+import random
 import re
 from functools import lru_cache
 
@@ -111,7 +111,7 @@ class ApiRequest:
 		failed before any before_request hook ran)."""
 		call = self._call
 		if call is None:
-			request = frappe.request
+			request = frappe.local.request
 			call = self._call = dispatch.resolve(
 				request.method,
 				request.path,
@@ -136,7 +136,7 @@ class ApiRequest:
 		authentication takes the header away): the guard, authentication and the log ask it."""
 		credential = self._credential
 		if credential is _UNKNOWN:
-			secret_header = frappe.request.headers.get("Authorization")
+			secret_header = frappe.local.request.environ.get("HTTP_AUTHORIZATION")  # the header's value
 			credential = self._credential = api_key_format.presented(secret_header) if secret_header else None
 		return credential
 
@@ -191,16 +191,12 @@ def peek() -> ApiRequest | None:
 	return environ.get(STATE_KEY)
 
 
-def current_call() -> dispatch.Call:
-	"""What this request runs: the one answer scopes, rate limits, the request log, the request
-	id and the error bodies ask."""
-	return current().call
-
-
 def start(state: ApiRequest, request) -> None:
-	"""An API call: its request id and the toolkit endpoint it calls."""
-	incoming = request.headers.get("X-Request-Id", "")
-	state.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else os.urandom(16).hex()
+	"""An API call: its request id and the toolkit endpoint it calls. A request id names a
+	request in logs and is no secret: 128 bits from the process's own generator (reseeded in
+	each forked worker), which asks the kernel for nothing."""
+	incoming = request.environ.get("HTTP_X_REQUEST_ID", "")
+	state.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else f"{random.getrandbits(128):032x}"
 	call = state.call
 	state.endpoint = endpoint_for_method(call.method) if call.kind == dispatch.METHOD else None
 

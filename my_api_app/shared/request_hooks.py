@@ -14,13 +14,15 @@ from my_api_app.shared.rules.errors import MAX_JSON_DEPTH, InvalidInput, NotFoun
 
 def before_request(state: request_context.ApiRequest) -> None:
 	if state.call.api:
-		request_context.start(state, frappe.request)
+		request_context.start(state, frappe.local.request)
 
 
 def check_body(state: request_context.ApiRequest) -> None:
 	"""A JSON body nested deeper than the API takes is refused before anything reads it."""
-	request = frappe.request
-	if not state.call.api or not request.is_json or (request.content_length or 0) < 2 * MAX_JSON_DEPTH:
+	request = frappe.local.request
+	if not request.environ.get("CONTENT_LENGTH"):  # no body to read (werkzeug's content_length: None)
+		return
+	if (request.content_length or 0) < 2 * MAX_JSON_DEPTH or not request.is_json or not state.call.api:
 		return
 	if json_depth.depth(request.get_data(), stop_at=MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
 		raise InvalidInput.for_field(

@@ -80,6 +80,10 @@ class TestResolverMatchesFrappe(APIKeyTestCase):
 				call = dispatch.resolve(
 					method, "/" + path.lstrip("/"), {}, match=frappe_compat.match_api_route
 				)
+				kept = dispatch.resolve(
+					method, "/" + path.lstrip("/"), {}, match=frappe_compat.match_api_route
+				)
+				self.assertEqual(call, kept, ("a path's kept match answers as its first", method, path))
 				try:
 					endpoint, arguments = adapter.match("/" + path.lstrip("/"), method)
 				except MethodNotAllowed:

@@ -19,6 +19,7 @@ answer from the :class:`Call` it returns; nothing else parses the path for those
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule, Submount
@@ -193,8 +194,8 @@ def resolve(
 	if method == "OPTIONS":
 		return Call(OPTIONS, "web", api_path)
 	cmd = form.get("cmd")
-	logs_in = cmd == "login" or path == "/api/method/login"
-	return replace(_resolve(method, path, form, cmd, api_path, match, cmd_dropped_on), logs_in=logs_in)
+	call = _resolve(method, path, form, cmd, api_path, match, cmd_dropped_on)
+	return replace(call, logs_in=True) if cmd == "login" or path == "/api/method/login" else call
 
 
 def _resolve(method, path, form, cmd, api_path, match, cmd_dropped_on) -> Call:
@@ -244,6 +245,7 @@ def _api_call(method: str, path: str, form: Mapping, match: Match) -> Call:
 	return Call(kind, version, True, method=document_method, doctype=doctype, name=name)
 
 
+@lru_cache(maxsize=256)  # calls are immutable: those of the methods called lately are kept
 def _named_method(dotted: str, version: str) -> Call:
 	"""v1 and v2 hand the name to Frappe's RPC handler; ``login`` there runs nothing."""
 	return Call(METHOD, version, True, method=dotted or None)

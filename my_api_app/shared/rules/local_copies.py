@@ -31,6 +31,7 @@ must not change them.
 """
 
 import os
+import select
 import threading
 import time
 from collections import OrderedDict
@@ -43,6 +44,18 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 ALL = "*"  # the announcement that drops every copy
+
+# How many forks led to this process (counted in the child): a copy holder knows it is in a
+# forked child without asking the kernel for the process id on every read.
+_forks = 0
+
+
+def _forked() -> None:
+	global _forks
+	_forks += 1
+
+
+os.register_at_fork(after_in_child=_forked)
 SUBSCRIBE_SECONDS = 1.0
 SEND_ATTEMPTS = 3  # a command that fails on a dead pooled connection is sent again on a new one
 
@@ -85,7 +98,8 @@ class LocalCopies:
 		self._lock = threading.Lock()
 		self._values: OrderedDict[str, tuple[float | None, Any]] = OrderedDict()
 		self._pubsub = None
-		self._pid = None
+		self._poller = None
+		self._fork = None  # the process it subscribed in (``_forks``)
 		self._epoch = 0
 
 	def get(
@@ -96,7 +110,7 @@ class LocalCopies:
 		``catch_up=False`` skips reading the channel: for a caller that caught up moments ago
 		and wants the copies as they stood then (one request's reads, after its first)."""
 		with self._lock:
-			live = self._catch_up() if catch_up else self._pubsub is not None and self._pid == os.getpid()
+			live = self._catch_up() if catch_up else self._pubsub is not None and self._fork == _forks
 			if live:
 				entry = self._values.get(key)
 				if entry is not None and (entry[0] is None or entry[0] > self._clock()):
@@ -125,12 +139,14 @@ class LocalCopies:
 	def _catch_up(self) -> bool:
 		"""Apply every announcement waiting on the socket; False when there is no live
 		subscription (then nothing may be kept)."""
-		if self._pid != os.getpid():  # a forked child must not read its parent's socket
-			self._pubsub, self._pid = None, os.getpid()
+		if self._fork != _forks:  # a forked child must not read its parent's socket
+			self._pubsub, self._poller, self._fork = None, None, _forks
 			self._reset()
 		try:
 			if self._pubsub is None:
 				self._subscribe()
+				return True
+			if not self._socket_readable():  # nothing has arrived since the last read
 				return True
 			connects = self._pubsub.reconnects
 			while (message := self._pubsub.get_message(timeout=0)) is not None:
@@ -143,6 +159,17 @@ class LocalCopies:
 			self._close()
 			return False
 
+	def _socket_readable(self) -> bool:
+		"""Whether the subscription's socket holds anything to read: an announcement, or the end
+		of a connection that dropped (a poll: one system call, where asking redis-py to read
+		costs a dozen calls and a raised exception). Every read drains what arrived, so nothing
+		read stays waiting in redis-py's buffer. True when the socket cannot be polled: then
+		redis-py reads, as it always may."""
+		polled = self._poller
+		if polled is None or _socket(self._pubsub) is not polled[0]:  # none, or another since
+			return True
+		return bool(polled[1].poll(0))
+
 	def _subscribe(self) -> None:
 		pubsub = _CountedPubSub(self._client.connection_pool, ignore_subscribe_messages=False)
 		try:
@@ -154,10 +181,15 @@ class LocalCopies:
 					break
 				if time.monotonic() >= deadline:
 					raise TimeoutError("no subscription confirmed")
+			# what came with the confirmation is read now (it is dropped with every copy below):
+			# from here on, anything to read is on the socket
+			while pubsub.get_message(timeout=0) is not None:
+				pass
 		except BaseException:
 			pubsub.close()
 			raise
 		self._pubsub = pubsub
+		self._poller = _poller(pubsub)
 		self._reset()  # nothing read before the subscription can be trusted
 
 	def _drop(self, key: str) -> None:
@@ -172,10 +204,27 @@ class LocalCopies:
 		self._values.clear()
 
 	def _close(self) -> None:
-		pubsub, self._pubsub = self._pubsub, None
+		pubsub, self._pubsub, self._poller = self._pubsub, None, None
 		self._reset()
 		if pubsub is not None:
 			try:
 				pubsub.close()
 			except (RedisError, OSError):  # the connection is gone either way
 				pass
+
+
+def _socket(pubsub: PubSub):
+	"""The subscription's socket (redis-py keeps it as ``connection._sock``; None once closed)."""
+	return getattr(pubsub.connection, "_sock", None)
+
+
+def _poller(pubsub: PubSub) -> tuple[Any, Any] | None:
+	"""(the subscription's socket, a poll of it), or None when there is none to poll. The poll
+	holds the socket's number, which a closed socket hands on to the next one opened: it is used
+	only while the subscription still has that very socket."""
+	sock = _socket(pubsub)
+	if sock is None:
+		return None
+	poller = select.poll()
+	poller.register(sock.fileno(), select.POLLIN)
+	return sock, poller
