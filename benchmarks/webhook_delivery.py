@@ -40,21 +40,20 @@ SUSPENDED = "rq:suspended"  # RQ's switch: workers take no job while it is set
 BENCH_DIR = os.environ.get("BENCH_DIR", str(Path.home() / "frappe-bench"))
 
 
+# Both webhooks compared: a JSON body for each new ToDo; only the delivery differs.
+ON_EACH_NEW_TODO = {
+	"webhook_doctype": "ToDo",
+	"webhook_docevent": "after_insert",
+	"request_structure": "JSON",
+	"webhook_json": '{"name": "{{ doc.name }}", "description": "{{ doc.description }}"}',
+	"enabled": 1,
+}
+
+
 def make_webhook(admin, url: str, durable: bool) -> str:
 	name = f"bench-{'durable' if durable else 'frappe'}-{uuid.uuid4().hex[:6]}"
-	response = admin.post(
-		f"{URL}/api/resource/Webhook",
-		json={
-			"__newname": name,
-			"webhook_doctype": "ToDo",
-			"webhook_docevent": "after_insert",
-			"request_url": url,
-			"request_structure": "JSON",
-			"webhook_json": '{"name": "{{ doc.name }}", "description": "{{ doc.description }}"}',
-			"enabled": 1,
-			"durable_delivery": int(durable),
-		},
-	)
+	fields = {"__newname": name, "request_url": url, "durable_delivery": int(durable)}
+	response = admin.post(f"{URL}/api/resource/Webhook", json=ON_EACH_NEW_TODO | fields)
 	response.raise_for_status()
 	return name
 

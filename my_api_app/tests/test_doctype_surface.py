@@ -106,6 +106,17 @@ def method_route(
 	return Route(method, lambda t, c: call(method, **arguments(t, c)), writes, method, **flags)
 
 
+def report_view_query(target: Target, **extra) -> dict:
+	"""The report view's query of the target's name (its list, its export)."""
+	return dict(
+		doctype=target.doctype,
+		fields=[f"`tab{target.doctype}`.`name`"],
+		filters={"name": target.name},
+		parent_doctype=target.parent_doctype,
+		**extra,
+	)
+
+
 def stored(target: Target) -> dict:
 	"""The target as a client would send it back (Password fields are masked anyway)."""
 	doc = frappe.get_doc(target.doctype, target.name).as_dict(convert_dates_to_str=True)
@@ -213,16 +224,7 @@ READS = [
 		lambda t, c: dict(doctype=t.doctype, filters={"name": t.name}),
 		counts=True,
 	),
-	method_route(
-		"frappe.desk.reportview.get",
-		False,
-		lambda t, c: dict(
-			doctype=t.doctype,
-			fields=[f"`tab{t.doctype}`.`name`"],
-			filters={"name": t.name},
-			parent_doctype=t.parent_doctype,
-		),
-	),
+	method_route("frappe.desk.reportview.get", False, lambda t, c: report_view_query(t)),
 	method_route(
 		"frappe.desk.reportview.get_count",
 		False,
@@ -232,13 +234,7 @@ READS = [
 	method_route(
 		"frappe.desk.reportview.export_query",
 		False,
-		lambda t, c: dict(
-			doctype=t.doctype,
-			file_format_type="CSV",
-			fields=[f"`tab{t.doctype}`.`name`"],
-			filters={"name": t.name},
-			parent_doctype=t.parent_doctype,
-		),
+		lambda t, c: report_view_query(t, file_format_type="CSV"),
 	),
 	method_route(
 		"frappe.desk.reportview.get_stats",
@@ -260,21 +256,23 @@ READS = [
 	),
 ]
 
+
+def rest_writes(version: str, prefix: str, update_method: str) -> list[Route]:
+	"""Create, update and delete over a REST API version (``prefix``: its path after /api/)."""
+	return [
+		Route(f"{version} create", lambda t, c: ("POST", resource(prefix, t), {"json": creation(t)}), True),
+		Route(
+			f"{version} update",
+			lambda t, c: (update_method, f"{resource(prefix, t)}/{t.name}", {"json": change(t.doctype)}),
+			True,
+		),
+		Route(f"{version} delete", lambda t, c: ("DELETE", f"{resource(prefix, t)}/{t.name}", {}), True),
+	]
+
+
 WRITES = [
-	Route("v1 create", lambda t, c: ("POST", resource("resource", t), {"json": creation(t)}), True),
-	Route(
-		"v1 update",
-		lambda t, c: ("PUT", f"{resource('resource', t)}/{t.name}", {"json": change(t.doctype)}),
-		True,
-	),
-	Route("v1 delete", lambda t, c: ("DELETE", f"{resource('resource', t)}/{t.name}", {}), True),
-	Route("v2 create", lambda t, c: ("POST", resource("v2/document", t), {"json": creation(t)}), True),
-	Route(
-		"v2 update",
-		lambda t, c: ("PATCH", f"{resource('v2/document', t)}/{t.name}", {"json": change(t.doctype)}),
-		True,
-	),
-	Route("v2 delete", lambda t, c: ("DELETE", f"{resource('v2/document', t)}/{t.name}", {}), True),
+	*rest_writes("v1", "resource", "PUT"),
+	*rest_writes("v2", "v2/document", "PATCH"),
 	method_route("frappe.client.insert", True, lambda t, c: dict(doc=creation(t))),
 	method_route("frappe.client.insert_many", True, lambda t, c: dict(docs=[creation(t)])),
 	method_route("frappe.client.save", True, lambda t, c: dict(doc=doc_write(t))),

@@ -68,21 +68,11 @@ def endpoint(
 	  document.
 	"""
 
+	declared = dict(locals())  # every option above, as build_spec takes (and checks) them
+	del declared["xss_safe"]  # Frappe's, given to frappe.whitelist below
+
 	def decorate(fn: Callable) -> Callable:
-		spec = build_spec(
-			fn,
-			methods=methods,
-			allow_guest=allow_guest,
-			roles=roles,
-			permissions=permissions,
-			status=status,
-			rate_limit=rate_limit,
-			include_in_schema=include_in_schema,
-			raw_types=(Response,),
-			unchecked_response=unchecked_response,
-			envelope=envelope,
-			enabled_by=enabled_by,
-		)
+		spec = build_spec(fn, raw_types=(Response,), **declared)
 
 		def api_endpoint(**kwargs):
 			return _serve(spec, fn, kwargs)

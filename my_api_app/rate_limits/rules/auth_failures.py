@@ -14,7 +14,7 @@ counts and answers.
 import hashlib
 from dataclasses import dataclass
 
-from my_api_app.rate_limits.rules.gcra import GcraLimiter, Limit
+from my_api_app.rate_limits.rules.gcra import GcraLimiter, Limit, Policy
 
 DEFAULT_LIMIT = 20  # failures per (address, account) per window
 DEFAULT_ADDRESS_LIMIT = 200  # failures per address per window, whatever the account
@@ -60,8 +60,8 @@ class AuthFailureGuard:
 		where = address or "unknown"
 		digest = hashlib.sha256(account.encode()).hexdigest()[:32]
 		return [
-			Limit(f"{self._prefix}acct:{where}|{digest}", self.limit, self.window, policy="account"),
-			Limit(f"{self._prefix}addr:{where}", self.address_limit, self.window, policy="address"),
+			Limit(f"{self._prefix}acct:{where}|{digest}", Policy("account", self.limit, self.window)),
+			Limit(f"{self._prefix}addr:{where}", Policy("address", self.address_limit, self.window)),
 		]
 
 	def standing(self, address: str | None, account: str) -> Standing:

@@ -61,21 +61,6 @@ return out
 """
 
 
-@dataclass(frozen=True)
-class Limit:
-	"""``limit`` requests per ``period`` seconds on ``key``; ``burst`` at once (default limit)."""
-
-	key: str
-	limit: int
-	period: int
-	burst: int | None = None
-	policy: str = "default"  # its name in the RateLimit headers
-
-	def __post_init__(self):
-		if self.limit < 1 or self.period < 1 or (self.burst is not None and self.burst < 1):
-			raise ValueError("limit, period and burst must be positive")
-
-
 # Whose requests share a counter: the API key (else the user, else the client address), the
 # user (guests by address), the client address, or everyone together.
 COUNTED_PER = ("principal", "user", "ip", "everyone")
@@ -83,7 +68,9 @@ COUNTED_PER = ("principal", "user", "ip", "everyone")
 
 @dataclass(frozen=True)
 class Policy:
-	"""A declared limit (a Desk rule or an endpoint's own), before it is keyed to a caller."""
+	"""``limit`` requests per ``period`` seconds, ``burst`` at once (default: the limit), counted
+	per ``per`` caller; ``name`` names it in the RateLimit headers. Declared by a Desk rule, an
+	endpoint, or the brute-force guard; keyed to one counter by ``for_caller``."""
 
 	name: str
 	limit: int
@@ -92,12 +79,21 @@ class Policy:
 	per: str = "principal"
 
 	def __post_init__(self):
+		if self.limit < 1 or self.period < 1 or (self.burst is not None and self.burst < 1):
+			raise ValueError("limit, period and burst must be positive")
 		if self.per not in COUNTED_PER:
 			raise ValueError(f"per must be one of {', '.join(COUNTED_PER)}, got {self.per!r}")
-		Limit(self.name, self.limit, self.period, self.burst)  # the same number rules
 
-	def for_caller(self, prefix: str, identity: str) -> Limit:
-		return Limit(f"{prefix}{self.name}:{identity}", self.limit, self.period, self.burst, self.name)
+	def for_caller(self, prefix: str, identity: str) -> "Limit":
+		return Limit(f"{prefix}{self.name}:{identity}", self)
+
+
+@dataclass(frozen=True)
+class Limit:
+	"""A policy on one counter: the Redis ``key`` its requests are counted under."""
+
+	key: str
+	policy: Policy
 
 
 @dataclass(frozen=True)
@@ -127,17 +123,18 @@ class GcraLimiter:
 			return []
 		args = ["" if now is None else int(now * 1000), cost, 1 if record else 0]
 		for limit in limits:
-			args += [limit.period * 1000 / limit.limit, limit.burst or limit.limit]
+			policy = limit.policy
+			args += [policy.period * 1000 / policy.limit, policy.burst or policy.limit]
 		flat = self._script(keys=[limit.key for limit in limits], args=args)
 		return [
 			Decision(
 				allowed=bool(flat[4 * i]),
-				limit=limit.limit,
-				period=limit.period,
+				limit=limit.policy.limit,
+				period=limit.policy.period,
 				remaining=int(flat[4 * i + 1]),
 				retry_after=max(0.0, float(flat[4 * i + 2]) / 1000),
 				reset_after=max(0.0, float(flat[4 * i + 3]) / 1000),
-				policy=limit.policy,
+				policy=limit.policy.name,
 			)
 			for i, limit in enumerate(limits)
 		]
@@ -152,7 +149,7 @@ class GcraLimiter:
 		cost: int = 1,
 		now: float | None = None,
 	) -> Decision:
-		return self.check_all([Limit(key, limit, period, burst)], cost=cost, now=now)[0]
+		return self.check_all([Limit(key, Policy("default", limit, period, burst))], cost=cost, now=now)[0]
 
 
 def admitted(decisions: Sequence[Decision]) -> bool:

@@ -5,7 +5,14 @@ import multiprocessing
 import pytest
 import redis
 
-from my_api_app.rate_limits.rules.gcra import Decision, GcraLimiter, Limit, admitted, rate_limit_headers
+from my_api_app.rate_limits.rules.gcra import (
+	Decision,
+	GcraLimiter,
+	Limit,
+	Policy,
+	admitted,
+	rate_limit_headers,
+)
 
 T0 = 1_800_000_000.0  # a fixed clock for the tests that control time
 
@@ -88,7 +95,7 @@ def test_exact_under_concurrency_across_processes(redis_url, redis_client):
 
 def test_several_limits_all_or_nothing(redis_client):
 	limiter = GcraLimiter(redis_client)
-	limits = [Limit("tight", 2, 60, policy="tight"), Limit("loose", 100, 60, policy="loose")]
+	limits = [Limit("tight", Policy("tight", 2, 60)), Limit("loose", Policy("loose", 100, 60))]
 	decisions = [limiter.check_all(limits, now=T0) for _ in range(3)]
 	assert [admitted(d) for d in decisions] == [True, True, False]
 	refused = decisions[-1]
@@ -99,7 +106,7 @@ def test_several_limits_all_or_nothing(redis_client):
 
 def test_several_limits_one_round_trip(redis_client):
 	limiter = GcraLimiter(redis_client)
-	limits = [Limit(f"m{i}", 10, 60) for i in range(4)]
+	limits = [Limit(f"m{i}", Policy(f"m{i}", 10, 60)) for i in range(4)]
 	limiter.check_all(limits)
 	redis_client.config_resetstat()
 	for _ in range(10):
@@ -110,7 +117,7 @@ def test_several_limits_one_round_trip(redis_client):
 def test_invalid_limits_are_refused():
 	for bad in ((0, 60, None), (5, 0, None), (5, 60, 0)):
 		with pytest.raises(ValueError):
-			Limit("k", *bad)
+			Policy("k", *bad)
 
 
 def test_headers():
