@@ -22,6 +22,8 @@ especially: with it Frappe reads every app's hooks.py again on each request, and
 adds about 45 µs to that) and the same history (a site the test suites have filled is not a
 fair partner for an empty one).
 BENCH_ROUNDS (default 10) and BENCH_SECONDS (default 3) set the length.
+``app_overhead_in_process.py`` splits the tax, on the same two sites, into the app's own hooks and
+what Frappe charges for an installed app whose hooks do nothing.
 
 Throughput on a shared machine moves by more than the few per cent measured here, so two
 steadier figures follow it: the server's CPU time per request (``common.compare``), and, when
