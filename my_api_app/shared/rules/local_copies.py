@@ -44,6 +44,8 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 ALL = "*"  # the announcement that drops every copy
+SUBSCRIBE_SECONDS = 1.0
+SEND_ATTEMPTS = 3  # a command that fails on a dead pooled connection is sent again on a new one
 
 # How many forks led to this process (counted in the child): a copy holder knows it is in a
 # forked child without asking the kernel for the process id on every read.
@@ -56,8 +58,6 @@ def _forked() -> None:
 
 
 os.register_at_fork(after_in_child=_forked)
-SUBSCRIBE_SECONDS = 1.0
-SEND_ATTEMPTS = 3  # a command that fails on a dead pooled connection is sent again on a new one
 
 
 def retrying(command: Callable[[], Any]) -> Any:
